@@ -1,0 +1,11 @@
+export { CpiError, SchemaValidationError, formatSchemaIssue, isCpiError } from './errors.ts';
+export type { CpiErrorCode, CpiErrorOptions, SchemaIssue } from './errors.ts';
+export { validate, isValid, schemaIssues, schemas, schemaNames } from './validate.ts';
+export type { SchemaName, SchemaTypes, Location } from './validate.ts';
+export { readJsonl, streamJsonl, appendJsonl, toJsonl } from './io/jsonl.ts';
+export type { JsonlLine, JsonlResult, ReadJsonlOptions } from './io/jsonl.ts';
+export { writeFileAtomic, writeJsonAtomic, writeDirAtomic } from './io/atomic.ts';
+export { sha256, sha256File } from './io/hash.ts';
+export type * from './types.generated.ts';
+/** The schemaVersion every document written by this version carries. */
+export const SCHEMA_VERSION = 1 as const;

@@ -1,0 +1,53 @@
+// Writes that never leave a half-written file behind: write a temporary sibling, flush it, rename it over
+// the target. A crash leaves either the old file or the new one.
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, basename } from 'node:path';
+
+function tempSibling(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/** Atomically replaces `path` with `data` (creating parent folders). */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = tempSibling(path);
+  const handle = await open(tmp, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+}
+
+/** Atomically writes `value` as pretty JSON with a trailing newline. */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+}
+
+/**
+ * Builds a whole folder atomically: `build` fills a temporary sibling folder, which then replaces `dir`.
+ * If `build` throws, the temporary folder is removed and `dir` is left as it was.
+ */
+export async function writeDirAtomic(dir: string, build: (tmpDir: string) => Promise<void>): Promise<void> {
+  await mkdir(dirname(dir), { recursive: true });
+  const tmp = tempSibling(dir);
+  await mkdir(tmp, { recursive: true });
+  try {
+    await build(tmp);
+  } catch (error) {
+    await rm(tmp, { recursive: true, force: true });
+    throw error;
+  }
+  const old = await stat(dir).then(() => tempSibling(dir) + '.old', () => undefined);
+  if (old) await rename(dir, old);
+  await rename(tmp, dir);
+  if (old) await rm(old, { recursive: true, force: true });
+}

@@ -1,0 +1,37 @@
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sha256, sha256File, writeDirAtomic, writeJsonAtomic } from '../src/index.ts';
+
+describe('atomic writes', () => {
+  it('writeJsonAtomic replaces the file and leaves no temporary files', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cpi-atomic-'));
+    const file = join(dir, 'a.json');
+    await writeJsonAtomic(file, { v: 1 });
+    await writeJsonAtomic(file, { v: 2 });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ v: 2 });
+    expect(await readdir(dir)).toEqual(['a.json']);
+  });
+
+  it('writeDirAtomic keeps the old folder when building the new one fails', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'cpi-atomic-'));
+    const out = join(root, 'suite');
+    await writeDirAtomic(out, async (tmp) => writeFile(join(tmp, 'x.txt'), 'old'));
+    await expect(writeDirAtomic(out, async (tmp) => {
+      await writeFile(join(tmp, 'x.txt'), 'half');
+      throw new Error('disk full');
+    })).rejects.toThrow('disk full');
+    expect(await readFile(join(out, 'x.txt'), 'utf8')).toBe('old');
+    expect(await readdir(root)).toEqual(['suite']);
+    await writeDirAtomic(out, async (tmp) => writeFile(join(tmp, 'y.txt'), 'new'));
+    expect(await readdir(out)).toEqual(['y.txt']);
+  });
+
+  it('sha256File streams to the same digest as sha256 of the bytes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cpi-hash-'));
+    const bytes = Buffer.alloc(3 << 20, 7);
+    await writeFile(join(dir, 'w.bin'), bytes);
+    expect(await sha256File(join(dir, 'w.bin'))).toBe(sha256(bytes));
+  });
+});
