@@ -1,1 +1,12 @@
-export {};
+export { applyMitigation } from './apply.ts';
+export type { AppliedMitigation } from './apply.ts';
+export { mitigationTransforms, getMitigation } from './registry.ts';
+export { counterfactualAugment } from './transforms/counterfactual-augment.ts';
+export type { CounterfactualAugmentParams } from './transforms/counterfactual-augment.ts';
+export { contextCriticalFilter } from './transforms/context-critical-filter.ts';
+export type { ContextCriticalFilterParams } from './transforms/context-critical-filter.ts';
+export { contextOnlyFilter } from './transforms/context-only-filter.ts';
+export { factOverlapFilter } from './transforms/fact-overlap-filter.ts';
+export type { FactOverlapFilterParams } from './transforms/fact-overlap-filter.ts';
+export { readFinetuneFile, readLossFile, applyMitigationToFile } from './io/files.ts';
+export type { MitigationContext, MitigationResult, MitigationTransform } from './types.ts';
