@@ -1,1 +1,13 @@
-export {};
+export { randomGpt2Weights, gpt2Dims } from './model.ts';
+export type { Gpt2Config, Gpt2Weights, Gpt2LayerWeights, Gpt2Dims } from './model.ts';
+export { DEFAULT_VARIANT } from './variant.ts';
+export type { ExportVariant } from './variant.ts';
+export { buildGpt2Onnx, resolveVariant, OPSET, IR_VERSION } from './graph.ts';
+export type { Gpt2OnnxModel } from './graph.ts';
+export { writeCheckpoint } from './io/write-checkpoint.ts';
+export type { WriteCheckpointArgs } from './io/write-checkpoint.ts';
+export { buildByteLevelTokenizer, encode, decode, tokenId, tokenizerVocabSize, BYTE_TO_UNICODE, END_OF_TEXT } from './tokenizer.ts';
+export type { TokenizerJson, AddedToken, ByteLevelTokenizerOptions } from './tokenizer.ts';
+export { referenceForward } from './reference.ts';
+export { roundToHalf, toHalfBits, fromHalfBits } from './fp16.ts';
+export { hfConfigJson, hfTokenizerConfigJson, hfGenerationConfigJson } from './hf-config.ts';
