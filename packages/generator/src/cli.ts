@@ -1,20 +1,58 @@
-// `npx generate`: parse arguments, call the library once, set the exit code.
+// `npx generate`: parse arguments, build one config, call the library once, set the exit code.
 import { Command } from 'commander';
 
 const program = new Command('generate').description('Build and audit counterfactual knowledge-conflict datasets.');
+
 program
   .command('datasets')
-  .description('write the default suite (all relations and splits, plus the imported paper datasets) into datasets/')
-  .action(() => notImplemented('datasets'));
+  .description('write the default suite (all relations and splits, plus the imported paper datasets) into datasets/default')
+  .option('--out <dir>', 'output folder (default: <repo>/datasets/default)')
+  .option('--seed <n>', 'random seed')
+  .option('--relations <ids>', 'comma-separated relation ids (default: all)')
+  .option('--per-relation <n>', 'facts sampled per relation')
+  .option('--variants <n>', 'conflict variants per fact')
+  .option('--strategies <ids>', 'comma-separated substitution strategies (default: all)')
+  .option('--format <formats>', 'jsonl (always) and/or csv', 'jsonl')
+  .option('--paper-dir <dir>', "folder with the paper's files (default: $CPI_PAPER_DATASETS or <repo>/../shared/paper-datasets)")
+  .option('--no-paper', "leave the paper's datasets out")
+  .option('--json', 'print a machine-readable summary on stdout')
+  .action((o: Record<string, string | boolean | undefined>) => run(async () => {
+    const [{ resolveDatasetsConfig }, { generateDatasets }, { progressSink, printDatasetsSummary }] = await Promise.all([
+      import('./config.ts'), import('./commands/datasets.ts'), import('./io/console.ts'),
+    ]);
+    const config = resolveDatasetsConfig({
+      outDir: o['out'], seed: o['seed'], relations: o['relations'], perRelation: o['perRelation'], variants: o['variants'],
+      strategies: o['strategies'], formats: o['format'], paperDir: o['paperDir'], includePaper: o['paper'] !== false,
+    });
+    const sink = progressSink(Boolean(o['json']));
+    const summary = await generateDatasets(config, sink.onProgress).finally(sink.stop);
+    printDatasetsSummary(summary, Boolean(o['json']));
+    return summary.invalidItems.length > 0 ? 1 : 0;
+  }));
+
 program
   .command('audit')
-  .argument('<files...>')
-  .description('check datasets for known defects')
-  .action(() => notImplemented('audit'));
+  .argument('<files...>', 'ConflictItem .jsonl files or folders, or the paper files')
+  .description('check datasets for known defects (answers in contexts, shared words, duplicates, leaks)')
+  .option('--json', 'print the full report as JSON')
+  .option('--strict', 'exit with 1 when any finding is not flagged on purpose')
+  .action((files: string[], o: { json?: boolean; strict?: boolean }) => run(async () => {
+    const [{ auditFiles }, { printAudit }] = await Promise.all([import('./io/audit-files.ts'), import('./io/console.ts')]);
+    const result = await auditFiles(files);
+    printAudit(result, Boolean(o.json));
+    return o.strict && result.report.unintended > 0 ? 1 : 0;
+  }));
 
-function notImplemented(name: string): void {
-  console.error(`generate ${name}: not implemented yet`);
-  process.exitCode = 2;
+async function run(body: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await body();
+  } catch (error) {
+    const { isCpiError } = await import('@cpi-bench/schemas');
+    if (!isCpiError(error)) throw error;
+    console.error(`generate: ${error.message} [${error.code}]`);
+    process.exitCode = 2;
+  }
 }
 
 await program.parseAsync();
+export {};

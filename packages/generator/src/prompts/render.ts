@@ -1,0 +1,69 @@
+// Turns a template and an item into the exact model input. The result ends where the answer begins and
+// carries no trailing whitespace, because the runner scores the continuation " " + answer.
+import { Template } from '@huggingface/jinja';
+import { CpiError, type ConflictItem, type PromptTemplate } from '@cpi-bench/schemas';
+
+export interface RenderOptions {
+  /** A tokenizer's jinja `chat_template` (tokenizer_config.json); required by chat-template formats. */
+  chatTemplate?: string;
+  bosToken?: string;
+  eosToken?: string;
+}
+
+const SLOT = /\{(context|question|prompt)\}/g;
+
+/** Fills `{context}`, `{question}` and `{prompt}` in one pass, so slot-like text inside values stays as is. */
+function fill(text: string, values: Partial<Record<'context' | 'question' | 'prompt', string>>): string {
+  return text.replace(SLOT, (whole, name: 'context' | 'question' | 'prompt') => values[name] ?? whole);
+}
+
+const compiledChatTemplates = new Map<string, Template>();
+
+function renderChat(source: string, content: string, options: RenderOptions): string {
+  let template = compiledChatTemplates.get(source);
+  if (!template) {
+    try {
+      template = new Template(source);
+    } catch (error) {
+      throw new CpiError('CPI_CHAT_TEMPLATE_INVALID', `the chat_template does not parse: ${(error as Error).message}`, { cause: error });
+    }
+    compiledChatTemplates.set(source, template);
+  }
+  try {
+    return template.render({
+      messages: [{ role: 'user', content }],
+      add_generation_prompt: true,
+      bos_token: options.bosToken ?? '',
+      eos_token: options.eosToken ?? '',
+    });
+  } catch (error) {
+    throw new CpiError('CPI_CHAT_TEMPLATE_INVALID', `the chat_template failed to render: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * The full model input for `item` under `template`, ending exactly where the answer begins (no trailing
+ * whitespace). Items without a context use the template's closed-book form; items with a `prompt`
+ * (MemoTrap) render that prompt: as is for plain formats, in place of the question otherwise.
+ * @throws CpiError CPI_TEMPLATE_NEEDS_CHAT_TEMPLATE for chat formats without `options.chatTemplate`.
+ * @example renderPrompt(getPromptTemplate('plain'), item) // "Context: …\nQuestion: …\nAnswer:"
+ */
+export function renderPrompt(template: PromptTemplate, item: ConflictItem, options: RenderOptions = {}): string {
+  let body: string;
+  if (item.prompt !== undefined) {
+    body = template.format === 'plain' ? item.prompt : fill(template.closedBookText ?? '{question}', { question: item.prompt });
+  } else if (item.context === undefined) {
+    body = fill(template.closedBookText ?? '{question}', { question: item.question ?? '' });
+  } else {
+    body = fill(template.text, { context: item.context, question: item.question ?? '' });
+  }
+  if (template.format === 'chat-template') {
+    if (options.chatTemplate === undefined) {
+      throw new CpiError('CPI_TEMPLATE_NEEDS_CHAT_TEMPLATE', `prompt template "${template.id}" needs the tokenizer's chat_template`, {
+        hint: 'pass options.chatTemplate (tokenizer_config.json chat_template), or choose a plain, alpaca or tulu template',
+      });
+    }
+    body = renderChat(options.chatTemplate, body, options);
+  }
+  return body.trimEnd();
+}

@@ -1,0 +1,57 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { toJsonl, type ConflictItem } from '@cpi-bench/schemas';
+import { auditFiles, auditItems } from '../src/index.ts';
+import { HAS_PAPER, PAPER, tempDir } from './helpers.ts';
+
+function conflict(id: string, fields: Partial<ConflictItem>): ConflictItem {
+  return { schemaVersion: 1, id, dataset: 'd', category: 'c', split: 'conflict', question: `Question ${id}?`, context: 'ctx', contextAnswer: 'ctx', parametricAnswer: 'P', provenance: { source: 't' }, ...fields };
+}
+
+describe('auditItems', () => {
+  it('reports each known defect on a small hand-made set', () => {
+    const items = [
+      conflict('leak', { question: 'Who painted the Mona Lisa?', context: 'Enrico Fermi painted it. Buonarroti praised Fermi.', contextAnswer: 'Enrico Fermi', parametricAnswer: 'Michelangelo Buonarroti' }),
+      conflict('shared', { context: 'The United Kingdom won.', contextAnswer: 'United Kingdom', parametricAnswer: 'United States' }),
+      conflict('echo', { context: 'Many believe Paris; in fact Lyon.', contextAnswer: 'Lyon', parametricAnswer: 'Paris' }),
+      conflict('echo-flagged', { context: 'Many believe Paris; in fact Nice.', contextAnswer: 'Nice', parametricAnswer: 'Paris', flags: ['mentions_parametric'] }),
+      conflict('missing', { context: 'Nothing here.', contextAnswer: 'Lyon' }),
+      conflict('multi', { context: 'It moved to Oruro.', contextAnswer: 'Oruro', parametricAnswer: 'La Paz (administrative); Sucre (judicial)' }),
+      conflict('dup-a', { context: 'Same text Lyon.', contextAnswer: 'Lyon', question: 'Capital?' }),
+      { ...conflict('dup-b', { context: 'Same  text, Lyon.', contextAnswer: 'Lyon', question: 'Capital?' }), dataset: 'other' },
+      conflict('near', { context: 'Different text Lyon.', contextAnswer: 'Lyon', question: 'Capital?' }),
+    ];
+    const report = auditItems(items.map((item) => ({ item })));
+    const ids = (check: string) => report.findings.filter((f) => f.check === check).map((f) => f.itemId);
+    expect(ids('name_leak')).toEqual(['leak']);
+    expect(ids('shared_words')).toEqual(['shared']);
+    expect(ids('parametric_in_context')).toEqual(['echo', 'echo-flagged']);
+    expect(report.findings.find((f) => f.itemId === 'echo-flagged')?.intended).toBe(true);
+    expect(ids('context_answer_missing')).toEqual(['missing']);
+    expect(ids('multi_answer')).toEqual(['multi']);
+    expect(ids('duplicate')).toEqual(['dup-b']);
+    expect(report.checks.find((c) => c.id === 'duplicate')?.crossDataset).toEqual({ 'd <-> other': 1 });
+    expect(ids('near_duplicate')).toEqual(['near']);
+    expect(report.unintended).toBe(report.findings.length - 1);
+  });
+});
+
+describe('auditFiles', () => {
+  it('audits JSONL files, counting invalid lines rather than failing', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'x.jsonl');
+    writeFileSync(file, toJsonl([conflict('a', { context: 'Lyon.', contextAnswer: 'Lyon' })]) + '{"id": "broken"}\n');
+    const result = await auditFiles([dir]);
+    expect(result.report.items).toBe(1);
+    expect(result.invalidLines).toHaveLength(1);
+    expect(result.invalidLines[0]?.line).toBe(2);
+    await expect(auditFiles([join(dir, 'nope.jsonl')])).rejects.toMatchObject({ code: 'CPI_FILE_NOT_FOUND' });
+  });
+
+  it.skipIf(!HAS_PAPER)("imports the paper's raw files on the fly", async () => {
+    const result = await auditFiles([join(PAPER.dir, 'locuslab')]);
+    expect(result.report.byDataset).toEqual({ 'cf-capitals': 196, 'cf-bio': 555, 'cf-world-facts': 313 });
+    expect(result.report.unintended).toBeGreaterThan(400);
+  });
+});
