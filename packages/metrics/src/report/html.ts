@@ -1,0 +1,61 @@
+// One self-contained HTML file for sharing a report: the plot as inline SVG, the tables as HTML, inline CSS,
+// nothing fetched. It opens offline, attached to an e-mail or an issue.
+import type { InversionReport } from '@cpi-bench/schemas';
+import { formatPValue } from '../stats/mcnemar.ts';
+
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function pct(v: number | null | undefined): string {
+  return v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)}%`;
+}
+function pts(v: unknown): string {
+  return typeof v === 'number' ? (v * 100).toFixed(1) : '–';
+}
+
+const STYLE = `body{font-family:system-ui,-apple-system,"DejaVu Sans",sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:14px}th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}
+th{background:#f4f4f4}td.l,th.l{text-align:left}.yes{color:#b00020;font-weight:bold}.no{color:#2e7d32;font-weight:bold}
+tr.peak td{background:#fff4e0}svg{max-width:100%;height:auto}details{margin:1em 0}code{font-size:12px}`;
+
+/** The report as one HTML page; `svg` is the rendered plot, embedded as is. */
+export function reportHtml(report: InversionReport, svg: string): string {
+  const h: string[] = [];
+  h.push('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Context-parametric inversion report</title>');
+  h.push(`<style>${STYLE}</style></head><body>`);
+  h.push('<h1>Context-parametric inversion report</h1>');
+  if (report.createdAt) h.push(`<p>Created ${escapeHtml(report.createdAt)}.</p>`);
+  h.push('<table><tr><th class="l">run</th><th class="l">scorer</th><th>peak (step)</th><th>final (step)</th><th>drop, points (smoothed)</th><th>McNemar p</th><th class="l">verdict</th></tr>');
+  for (const r of report.runs) {
+    const t = r.trajectory;
+    h.push(`<tr><td class="l">${escapeHtml(r.label)}</td><td class="l">${escapeHtml(r.scorer)}</td><td>${pct(t.peakValue)} (${t.peakStep ?? '–'})</td><td>${pct(t.finalValue)} (${t.finalStep ?? '–'})</td><td>${pts(t['smoothedDrop'])}</td><td>${r.mcnemar ? formatPValue(r.mcnemar.pValue) : '–'}</td><td class="l ${r.verdict.detected ? 'yes' : 'no'}">${r.verdict.detected ? 'inversion detected' : 'no inversion'}</td></tr>`);
+  }
+  h.push('</table>');
+  h.push(`<figure>${svg.replace(/^<\?xml[^>]*>/, '')}</figure>`);
+  for (const r of report.runs) {
+    h.push(`<h2>${escapeHtml(r.label)}</h2><ul>${r.verdict.reasons.map((x) => `<li>${escapeHtml(x)}</li>`).join('')}</ul>`);
+    const hasBench = r.points.some((p) => p.benchmark !== undefined && p.benchmark !== null);
+    h.push(`<table><tr><th>step</th><th>context reliance</th><th>95% interval</th><th>parametric reliance</th><th>aligned acc.</th><th>closed-book acc.</th><th>mean M_C</th>${hasBench ? '<th>benchmark</th>' : ''}<th>n</th></tr>`);
+    for (const p of r.points) {
+      const c = p.contextReliance;
+      h.push(`<tr${p.step === r.trajectory.peakStep ? ' class="peak"' : ''}><td>${p.step}</td><td>${pct(c.mean)}</td><td>${c.lo === null || c.hi === null ? '–' : `${pct(c.lo)} – ${pct(c.hi)}`}</td><td>${pct(p.parametricReliance.mean)}</td><td>${pct(p.alignedAccuracy?.mean)}</td><td>${pct(p.closedBookAccuracy?.mean)}</td><td>${p.meanMC?.toFixed(3) ?? '–'}</td>${hasBench ? `<td>${pct(p.benchmark)}</td>` : ''}<td>${c.n}</td></tr>`);
+    }
+    h.push('</table>');
+    if (r.perCategory && r.perCategory.length > 0) {
+      const first = r.perCategory[0]!;
+      h.push(`<table><tr><th class="l">category</th><th>n</th><th>step ${escapeHtml(String(first['peakStep'] ?? '–'))}</th><th>step ${escapeHtml(String(first['finalStep'] ?? '–'))}</th><th>drop, points</th><th>share of drop</th></tr>`);
+      for (const c of r.perCategory) h.push(`<tr><td class="l">${escapeHtml(c.category)}</td><td>${c.n}</td><td>${pct(c.peakValue)}</td><td>${pct(c.finalValue)}</td><td>${pts(c.drop)}</td><td>${pct(c.shareOfDrop)}</td></tr>`);
+      h.push('</table>');
+    }
+    if (r.mcnemar) {
+      const m = r.mcnemar;
+      h.push(`<details><summary>${m.ctxToPar} items stopped following the context between steps ${m.fromStep} and ${m.toStep}; ${m.parToCtx} started</summary>`);
+      h.push(`<p>Stopped: <code>${escapeHtml((m.flipsCtxToPar ?? []).slice(0, 200).join(', '))}${(m.flipsCtxToPar?.length ?? 0) > 200 ? ', …' : ''}</code></p>`);
+      h.push(`<p>Started: <code>${escapeHtml((m.flipsParToCtx ?? []).slice(0, 200).join(', '))}${(m.flipsParToCtx?.length ?? 0) > 200 ? ', …' : ''}</code></p></details>`);
+    }
+  }
+  h.push(`<details><summary>Settings</summary><pre>${escapeHtml(JSON.stringify(report.settings ?? {}, null, 2))}</pre></details>`);
+  h.push('</body></html>\n');
+  return h.join('\n');
+}

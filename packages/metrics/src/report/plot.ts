@@ -1,0 +1,96 @@
+// The plot of a report: context reliance, parametric reliance and (where given) the benchmark mean against
+// step, one colour per run and series, bootstrap bands, the peak marked. Rendered headless: vega-lite ->
+// vega -> SVG (no browser), and resvg turns the SVG into a PNG.
+import type { InversionReport } from '@cpi-bench/schemas';
+import { Resvg } from '@resvg/resvg-js';
+import type { TopLevelSpec } from 'vega-lite';
+
+/** One plotted value. */
+interface PlotRow {
+  run: string;
+  series: string;
+  key: string;
+  step: number;
+  value: number;
+  lo: number | null;
+  hi: number | null;
+  peak: boolean;
+}
+
+function rows(report: InversionReport): PlotRow[] {
+  const out: PlotRow[] = [];
+  const multi = report.runs.length > 1;
+  for (const run of report.runs) {
+    const key = (series: string): string => (multi ? `${run.label}: ${series}` : series);
+    for (const p of run.points) {
+      const peak = p.step === run.trajectory.peakStep;
+      if (p.contextReliance.mean !== null) out.push({ run: run.label, series: 'context reliance', key: key('context reliance'), step: p.step, value: p.contextReliance.mean, lo: p.contextReliance.lo, hi: p.contextReliance.hi, peak });
+      if (p.parametricReliance.mean !== null) out.push({ run: run.label, series: 'parametric reliance', key: key('parametric reliance'), step: p.step, value: p.parametricReliance.mean, lo: p.parametricReliance.lo, hi: p.parametricReliance.hi, peak: false });
+      if (p.benchmark !== undefined && p.benchmark !== null) out.push({ run: run.label, series: 'benchmark (ID accuracy)', key: key('benchmark (ID accuracy)'), step: p.step, value: p.benchmark, lo: null, hi: null, peak: false });
+    }
+  }
+  return out;
+}
+
+/** The vega-lite specification of the plot (data inlined), for users who want to restyle it. */
+export function plotSpec(report: InversionReport): TopLevelSpec {
+  const values = rows(report);
+  const x = { field: 'step', type: 'quantitative', title: 'finetuning step' } as const;
+  const color = { field: 'key', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 2, labelLimit: 400 } } as const;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: 'Context reliance over finetuning', subtitle: report.runs.map((r) => `${r.label}: ${r.verdict.detected ? 'inversion detected' : 'no inversion'} (${r.scorer})`) },
+    width: 640,
+    height: 360,
+    background: 'white',
+    data: { values },
+    layer: [
+      {
+        transform: [{ filter: 'datum.lo != null && datum.hi != null' }],
+        mark: { type: 'area', opacity: 0.18 },
+        encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color },
+      },
+      {
+        mark: { type: 'line', point: { filled: true, size: 40 } },
+        encoding: {
+          x, color,
+          y: { field: 'value', type: 'quantitative', title: 'share of conflict items / score', scale: { domain: [0, 1] }, axis: { format: '.0%' } },
+          tooltip: [{ field: 'key', type: 'nominal' }, { field: 'step', type: 'quantitative' }, { field: 'value', type: 'quantitative', format: '.3f' }],
+        },
+      },
+      {
+        transform: [{ filter: 'datum.peak' }],
+        mark: { type: 'point', shape: 'diamond', size: 220, filled: true, stroke: 'black', strokeWidth: 1 },
+        encoding: { x, y: { field: 'value', type: 'quantitative' }, color },
+      },
+      {
+        transform: [{ filter: 'datum.peak' }],
+        mark: { type: 'text', dy: -14, fontSize: 11 },
+        encoding: { x, y: { field: 'value', type: 'quantitative' }, text: { value: 'peak' } },
+      },
+    ],
+    config: { font: 'DejaVu Sans, Liberation Sans, Arial, sans-serif', legend: { symbolOpacity: 1, symbolType: 'stroke' } },
+  } as TopLevelSpec;
+}
+
+/** Renders the plot to SVG text, headless. */
+export async function renderPlotSvg(report: InversionReport): Promise<string> {
+  // Loaded on first use: vega takes about a second to import, and most users of this package never plot.
+  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
+  const compiled = vegaLite.compile(plotSpec(report)).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/**
+ * Renders SVG to PNG with resvg, using the system fonts (text is missing from the PNG where none are
+ * installed; the SVG still has it).
+ */
+export function renderPng(svg: string, scale = 2): Uint8Array {
+  const resvg = new Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' }, fitTo: { mode: 'zoom', value: scale }, background: 'white' });
+  return resvg.render().asPng();
+}
