@@ -1,20 +1,55 @@
-// `npx run`: parse arguments, call the library once, set the exit code.
-import { Command } from 'commander';
+// `npx run`: parse arguments, call the library once, map errors to messages and exit codes.
+import { Command, Option } from 'commander';
 
 const program = new Command('run').description('Run language-model checkpoints over knowledge-conflict datasets and report context-parametric inversion.');
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
 program
   .command('benchmark')
-  .description('predict every item at every checkpoint, then write the inversion report')
-  .action(() => notImplemented('benchmark'));
+  .description('predict every item at every checkpoint, then write the inversion report (no arguments: the default series and suite)')
+  .option('--checkpoints <dir|list>', 'a series folder, one checkpoint folder, or a comma-separated list')
+  .option('--dataset <file|dir>', 'a .jsonl file or a folder of them (default: the series.json dataset, else datasets/default)')
+  .option('--splits <list>', 'comma-separated splits to keep (conflict,aligned,closed_book,unknown_subject)')
+  .addOption(new Option('--mode <mode>', 'score (log-probabilities), generate (greedy text) or both').choices(['score', 'generate', 'both']))
+  .option('--template <id>', 'prompt template id (plain, alpaca, tulu, chat, … and their -context-only forms)')
+  .option('--limit <n>', 'evaluate only the first N items (round-robin across datasets and splits)')
+  .option('--out <dir>', 'run folder (default: runs/<series name>)')
+  .addOption(new Option('--device <device>', 'auto tries CUDA, then the CPU').choices(['auto', 'cpu', 'cuda']))
+  .addOption(new Option('--dtype <dtype>', 'graph precision: auto takes what the checkpoint has').choices(['auto', 'fp32', 'fp16']))
+  .option('--batch-size <n>', 'sequences per inference call (default 8)')
+  .option('--threads <n>', 'onnxruntime intra-op threads')
+  .option('--max-new-tokens <n>', 'generate mode: most tokens per answer (default 16)')
+  .option('--stop <text>', 'generate mode: stop string, repeatable (default "\\n")', collect)
+  .option('--no-resume', 'recompute everything instead of skipping stored predictions')
+  .option('--no-report', 'only store predictions')
+  .option('--json', 'print one JSON summary on stdout instead of the table')
+  .action(async (flags) => {
+    const { benchmark } = await import('./commands/benchmark.ts');
+    await benchmark(flags, { stdout: process.stdout, stderr: process.stderr });
+  });
+
 program
   .command('report')
   .argument('<runDirs...>')
   .description('render a report from stored predictions; several runs overlay')
-  .action(() => notImplemented('report'));
+  .option('--out <dir>', 'report folder (default: <first run>/report)')
+  .option('--benchmarks <file>', 'benchmark scores per step (lm-eval results or CSV)')
+  .option('--json', 'print one JSON summary on stdout')
+  .action(async (runDirs: string[], flags) => {
+    const { report } = await import('./commands/report.ts');
+    await report(runDirs, flags, { stdout: process.stdout });
+  });
 
-function notImplemented(name: string): void {
-  console.error(`run ${name}: not implemented yet`);
-  process.exitCode = 2;
+try {
+  await program.parseAsync();
+} catch (error) {
+  const e = error as Error & { code?: string };
+  // CpiErrors are the user's to fix (exit 1); anything else is a bug in cpi-bench (exit 2, with a stack).
+  if (typeof e.code === 'string' && e.code.startsWith('CPI_')) {
+    process.stderr.write(`error ${e.code}: ${e.message}\n`);
+    process.exitCode = 1;
+  } else {
+    process.stderr.write(`internal error: ${e.stack ?? String(e)}\n`);
+    process.exitCode = 2;
+  }
 }
-
-await program.parseAsync();

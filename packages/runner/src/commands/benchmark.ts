@@ -1,0 +1,86 @@
+// `npx run benchmark`: fill in defaults (the default series and suite), run, then write the report.
+import { basename, join, resolve } from 'node:path';
+import { resolveRunOptions, type RunOptions } from '../config.ts';
+import { resolveDefaultRun } from '../io/default-series.ts';
+import { REPO_ROOT } from '../io/provenance.ts';
+import { plainProgress, terminalProgress } from '../io/progress.ts';
+import { runBenchmark } from '../run.ts';
+import { silentProgress } from '../progress.ts';
+import { loadReportApi, verdicts } from './report-api.ts';
+
+/** The options as commander parses them (strings and flags). */
+export interface BenchmarkFlags {
+  checkpoints?: string;
+  dataset?: string;
+  splits?: string;
+  mode?: RunOptions['mode'];
+  template?: string;
+  limit?: string;
+  out?: string;
+  device?: RunOptions['device'];
+  dtype?: RunOptions['dtype'];
+  batchSize?: string;
+  threads?: string;
+  maxNewTokens?: string;
+  stop?: string[];
+  resume: boolean;
+  json?: boolean;
+  report: boolean;
+}
+
+const int = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
+
+export async function benchmark(flags: BenchmarkFlags, io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }): Promise<void> {
+  const say = (line: string): void => void io.stderr.write(line + '\n');
+  const needDefaults = !flags.checkpoints || !flags.dataset;
+  const defaults = needDefaults ? await resolveDefaultRun() : undefined;
+  if (defaults?.pipelineCheck && !flags.checkpoints && !flags.json) say(`No datasets/toy-series yet: running a ${defaults.label}.`);
+  const checkpoints = flags.checkpoints ?? defaults!.checkpoints;
+  const options = resolveRunOptions({
+    checkpoints,
+    dataset: flags.dataset ?? defaults!.dataset,
+    out: flags.out ?? (flags.checkpoints ? join(REPO_ROOT, 'runs', basename(resolve(checkpoints.split(',')[0]!))) : defaults!.out),
+    splits: flags.splits
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    mode: flags.mode,
+    template: flags.template ?? (flags.checkpoints ? undefined : defaults?.template),
+    limit: int(flags.limit) ?? (flags.checkpoints || flags.dataset ? undefined : defaults?.limit),
+    device: flags.device,
+    dtype: flags.dtype,
+    batchSize: int(flags.batchSize),
+    threads: int(flags.threads),
+    maxNewTokens: int(flags.maxNewTokens),
+    stop: flags.stop?.map((s) => s.replace(/\\n/g, '\n')),
+    resume: flags.resume,
+    label: flags.checkpoints ? undefined : defaults?.label,
+  });
+  const progress = flags.json ? silentProgress : io.stderr.isTTY ? terminalProgress(io.stderr) : plainProgress(say);
+  let summary;
+  try {
+    summary = await runBenchmark(options, { progress });
+  } catch (error) {
+    // With no arguments the user chose nothing: a default run folder left by an older suite or series starts over.
+    if (!(flags.checkpoints === undefined && flags.dataset === undefined && (error as { code?: string }).code === 'CPI_RUN_CONFIG_MISMATCH')) throw error;
+    progress.notice(`the default run folder ${options.out} holds an older run with other settings; starting it over`);
+    summary = await runBenchmark({ ...options, resume: false }, { progress });
+  }
+  if (!flags.report) {
+    if (flags.json) io.stdout.write(JSON.stringify({ run: summary }) + '\n');
+    else say(`predictions: ${summary.files.predictions}`);
+    return;
+  }
+  const api = await loadReportApi();
+  const { report, files } = await api.reportRunDirs([summary.runDir]);
+  if (flags.json) {
+    io.stdout.write(JSON.stringify({ run: summary, report: { files, verdicts: verdicts(report) } }) + '\n');
+    return;
+  }
+  io.stdout.write(api.formatTrajectoryTable(report) + '\n');
+  if (defaults?.pipelineCheck && !flags.checkpoints) io.stdout.write('(pipeline check with random weights: these numbers mean nothing)\n');
+  io.stdout.write(
+    `${summary.jobs.computed} computed, ${summary.jobs.cached} cached, ${summary.jobs.failed} failed on ${summary.device ?? 'no device (all cached)'} in ${summary.seconds.toFixed(1)} s\n`,
+  );
+  io.stdout.write(`report files:\n${files.map((f) => `  ${f}`).join('\n')}\n`);
+}

@@ -1,0 +1,81 @@
+// The one typed configuration object of a benchmark run, and the single function that merges defaults in.
+import { CpiError } from '@cpi-bench/schemas';
+import type { DeviceChoice } from './backend/types.ts';
+
+export type RunMode = 'score' | 'generate' | 'both';
+
+/** Everything a run is asked to do. */
+export interface RunOptions {
+  /** A series folder, one checkpoint folder, or a list of checkpoint folders. */
+  checkpoints: string | readonly string[];
+  /** A .jsonl file or a folder of .jsonl files of ConflictItems. */
+  dataset: string;
+  /** Keep only these splits. @default all four */
+  splits: readonly string[] | undefined;
+  /** @default 'both' */
+  mode: RunMode;
+  /** A prompt template id from the generator's registry. @default 'plain' */
+  template: string;
+  /** Evaluate only the first N items (taken round-robin across datasets and splits). */
+  limit: number | undefined;
+  /** The run folder. */
+  out: string;
+  /** @default 'auto' */
+  device: DeviceChoice;
+  /** Which graph to run: `auto` takes what the checkpoint has; fp32/fp16 prefer that export and insist on it. @default 'auto' */
+  dtype: 'auto' | 'fp32' | 'fp16';
+  /** Sequences per inference call. @default 8 */
+  batchSize: number;
+  /** onnxruntime intraOpNumThreads. @default undefined (onnxruntime decides) */
+  threads: number | undefined;
+  /** @default 16 */
+  maxNewTokens: number;
+  /** Generation stops at any of these. @default ['\n'] */
+  stop: readonly string[];
+  /** Skip work already in predictions.jsonl. @default true */
+  resume: boolean;
+  /** A human label for the run (the report's legend). */
+  label: string | undefined;
+}
+
+export const RUN_DEFAULTS = {
+  splits: undefined,
+  mode: 'both',
+  template: 'plain',
+  limit: undefined,
+  device: 'auto',
+  dtype: 'auto',
+  batchSize: 8,
+  threads: undefined,
+  maxNewTokens: 16,
+  stop: ['\n'],
+  resume: true,
+  label: undefined,
+} as const satisfies Omit<RunOptions, 'checkpoints' | 'dataset' | 'out'>;
+
+function positiveInt(name: string, value: number | undefined): void {
+  if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+    throw new CpiError('CPI_BAD_OPTION', `--${name} must be a positive integer, got ${value}`);
+  }
+}
+
+/** Merges user options over the defaults and checks them. */
+export function resolveRunOptions(
+  input: { [K in keyof RunOptions]?: RunOptions[K] | undefined } & Pick<RunOptions, 'checkpoints' | 'dataset' | 'out'>,
+): RunOptions {
+  const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Partial<RunOptions>;
+  const o: RunOptions = { ...RUN_DEFAULTS, ...defined } as RunOptions;
+  if (!['score', 'generate', 'both'].includes(o.mode)) throw new CpiError('CPI_BAD_OPTION', `--mode must be score, generate or both, got ${o.mode}`);
+  if (!['auto', 'cpu', 'cuda'].includes(o.device)) throw new CpiError('CPI_BAD_OPTION', `--device must be auto, cpu or cuda, got ${o.device}`);
+  if (!['auto', 'fp32', 'fp16'].includes(o.dtype)) throw new CpiError('CPI_BAD_OPTION', `--dtype must be auto, fp32 or fp16, got ${o.dtype}`);
+  positiveInt('batch-size', o.batchSize);
+  positiveInt('threads', o.threads);
+  positiveInt('limit', o.limit);
+  positiveInt('max-new-tokens', o.maxNewTokens);
+  return o;
+}
+
+/** The modes a RunMode covers, in the order they run. */
+export function modesOf(mode: RunMode): ('score' | 'generate')[] {
+  return mode === 'both' ? ['score', 'generate'] : [mode];
+}

@@ -1,0 +1,85 @@
+// The `run` bin as a user types it: a JSON summary for scripts, and a SIGKILL halfway through a run
+// followed by the same command again, which must end with exactly one record per item, checkpoint and mode.
+import { execFile, spawn } from 'node:child_process';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readJsonl } from '@cpi-bench/schemas';
+import { makeItems, makeSeries, tempDir, writeItems } from './fixtures/checkpoints.ts';
+
+const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url));
+const CLI_TIMEOUT_MS = 90_000;
+const exec = promisify(execFile);
+
+let root: { dir: string; cleanup: () => Promise<void> };
+let series: string;
+beforeAll(async () => {
+  root = await tempDir();
+  series = join(root.dir, 'series');
+  await makeSeries(series, [0, 5, 10]);
+});
+afterAll(() => root.cleanup());
+
+describe('npx run benchmark', () => {
+  it(
+    '--json prints one JSON summary with the run and the report files',
+    async () => {
+      const dataset = await writeItems(join(root.dir, 'small.jsonl'), makeItems(9));
+      const out = join(root.dir, 'json-run');
+      const { stdout } = await exec(
+        process.execPath,
+        [BIN, 'benchmark', '--checkpoints', series, '--dataset', dataset, '--out', out, '--device', 'cpu', '--max-new-tokens', '4', '--json'],
+        {
+          timeout: CLI_TIMEOUT_MS,
+        },
+      );
+      const summary = JSON.parse(stdout) as { run: { jobs: { computed: number }; runDir: string }; report: { files: string[] } };
+      expect(summary.run.jobs.computed).toBe(9 * 3 * 2);
+      expect(summary.report.files.map((f) => f.slice(out.length + 1))).toContain('report/inversion-report.json');
+      for (const f of summary.report.files) await expect(stat(f)).resolves.toBeTruthy();
+    },
+    CLI_TIMEOUT_MS,
+  );
+
+  it(
+    'a bad option is a one-line CpiError and exit code 1',
+    async () => {
+      const error = await exec(
+        process.execPath,
+        [BIN, 'benchmark', '--checkpoints', series, '--dataset', join(root.dir, 'nope.jsonl'), '--out', join(root.dir, 'x')],
+        { timeout: CLI_TIMEOUT_MS },
+      ).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 1, stderr: expect.stringContaining('error CPI_DATASET_NOT_FOUND') });
+    },
+    CLI_TIMEOUT_MS,
+  );
+
+  it(
+    'killed halfway (SIGKILL) and run again: exactly one record per item, checkpoint and mode',
+    async () => {
+      const items = 150;
+      const dataset = await writeItems(join(root.dir, 'kill.jsonl'), makeItems(items));
+      const out = join(root.dir, 'kill-run');
+      const args = [BIN, 'benchmark', '--checkpoints', series, '--dataset', dataset, '--out', out, '--device', 'cpu', '--batch-size', '4', '--no-report'];
+      const child = spawn(process.execPath, args, { stdio: 'ignore' });
+      const predictions = join(out, 'predictions.jsonl');
+      let lines = 0;
+      for (let i = 0; i < 600 && child.exitCode === null; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        lines = (await readFile(predictions, 'utf8').catch(() => '')).split('\n').length - 1;
+        if (lines >= 40) break;
+      }
+      child.kill('SIGKILL');
+      await new Promise((r) => child.on('exit', r));
+      expect(lines).toBeGreaterThanOrEqual(40);
+      expect(lines).toBeLessThan(items * 3 * 2); // it really was stopped halfway
+      await exec(process.execPath, args, { timeout: CLI_TIMEOUT_MS });
+      const rs = (await readJsonl(predictions, { schema: 'predictionRecord' })).records.map((r) => r.value);
+      expect(rs).toHaveLength(items * 3 * 2);
+      expect(new Set(rs.map((r) => `${r.itemId}|${r.step}|${r.mode}`)).size).toBe(items * 3 * 2);
+    },
+    CLI_TIMEOUT_MS,
+  );
+});
