@@ -3,23 +3,12 @@
 // the same pipeline without intervals (the cost of scoring alone), and the textbook bootstrap that
 // resamples items, against the binomial draws the package uses.
 import { performance } from 'node:perf_hooks';
-import type { ConflictItem, PredictionRecord } from '@cpi-bench/schemas';
+import { mulberry32, type ConflictItem, type PredictionRecord } from '@cpi-bench/schemas';
 import { buildInversionReport, formatPValue, proportionRate } from '@cpi-bench/metrics';
 
 const CHECKPOINTS = 100;
 const FACTS = 5_000; // a conflict item and its closed-book twin each: 10,000 items
 const RESAMPLES = 1_000;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CITIES = ['Paris', 'Lyon', 'São Paulo', 'Brasília', 'New York', 'Washington', 'Zürich', 'Bern', 'Tokyo', 'Osaka'];
 const CATEGORIES = ['country_capital', 'element_symbol', 'author_book', 'landmark_city'];

@@ -35,3 +35,15 @@ describe('atomic writes', () => {
     expect(await sha256File(join(dir, 'w.bin'))).toBe(sha256(bytes));
   });
 });
+
+describe('mulberry32', () => {
+  it('gives the same stream for a seed on every machine (committed outputs depend on it)', async () => {
+    const { mulberry32 } = await import('../src/index.ts');
+    const next = mulberry32(42);
+    expect([next(), next()]).toEqual([0.6011037519201636, 0.44829055899754167]);
+    const values = Array.from({ length: 10_000 }, mulberry32(7));
+    expect(Math.min(...values)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...values)).toBeLessThan(1);
+    expect(values.reduce((s, v) => s + v, 0) / values.length).toBeCloseTo(0.5, 1);
+  });
+});

@@ -1,6 +1,6 @@
 // The GPT-2 model description shared by the ONNX writer, the reference forward pass and the toy lab:
 // hyper-parameters, the weight layout (GPT-2's Conv1D [in, out] order) and seeded random weights.
-import { CpiError } from '@cpi-bench/schemas';
+import { CpiError, mulberry32 } from '@cpi-bench/schemas';
 
 /** GPT-2 hyper-parameters (Hugging Face names in brackets). */
 export interface Gpt2Config {
@@ -123,18 +123,6 @@ export function checkWeights(config: Gpt2Config, weights: Gpt2Weights): Gpt2Dims
     }
   });
   return dims;
-}
-
-/** mulberry32: a tiny, fast, seedable PRNG; the same seed gives the same weights on every machine. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -1,17 +1,7 @@
 // A small seeded generator. Intervals must be reproducible from the seed alone, and each interval's stream
 // is derived from what it measures (its counts, or its group's name), so adding a group never shifts another.
 
-/** mulberry32: a fast 32-bit generator; returns uniforms in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '@cpi-bench/schemas';
 
 /** FNV-1a over the parts, mixed with the seed: the seed of one named stream. */
 export function streamSeed(seed: number, ...parts: readonly (string | number)[]): number {
