@@ -158,4 +158,28 @@ describe('lm-evaluation-harness token boundary and stops', () => {
     expect(cut).toMatchObject({ ok: true, stopReason: 'stop_string' });
     if (cut?.ok) expect(cut.text).toBe(free.text.slice(0, free.text.indexOf(stop)));
   });
+
+  it('a model that emits EOS first gives an empty answer, not an item error', async () => {
+    // Final LayerNorm gamma 0 makes every hidden state equal beta; pointing the tied EOS embedding along
+    // beta makes EOS the argmax at every position.
+    const dir = join(root.dir, 'eos-first');
+    await makeCheckpoint(dir, {
+      seed: 3,
+      weights: (w) => {
+        w.lnfGamma.fill(0);
+        for (let i = 0; i < CONFIG.nEmbd; i++) {
+          w.lnfBeta[i] = i % 2 === 0 ? 1 : -1;
+          w.wte[EOS * CONFIG.nEmbd + i] = 50 * (w.lnfBeta[i] ?? 0);
+        }
+      },
+    });
+    const [cp] = await loadCheckpointSeries(dir);
+    const eosModel = await loadOnnxModel(cp!.files, { device: 'cpu' });
+    try {
+      const results = await eosModel.generate(PROMPTS, { maxNewTokens: MAX_NEW, stop: [], batchSize: 4 });
+      for (const r of results) expect(r).toMatchObject({ ok: true, text: '', stopReason: 'eos' });
+    } finally {
+      await eosModel.dispose();
+    }
+  });
 });

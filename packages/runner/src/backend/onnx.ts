@@ -587,6 +587,8 @@ class OnnxLanguageModel implements LanguageModel {
   }
 
   private decode(tokens: number[]): string {
+    // A model may stop at once (EOS first): that is an empty answer, and transformers.js refuses to decode [].
+    if (tokens.length === 0) return '';
     return this.tokenizer.decode(tokens, { skip_special_tokens: true });
   }
 
