@@ -1,13 +1,69 @@
-// `npx toylab`: parse arguments, call the library once, set the exit code.
-import { Command } from 'commander';
+// `npx toylab`: parse arguments, build one options object, call the library once, set the exit code.
+import { Command, Option } from 'commander';
 
-const program = new Command('toylab').description('Train a tiny GPT and instruction-finetune it into an ONNX checkpoint series.');
-program.command('train').description('pretrain, then finetune, saving ONNX checkpoints').action(() => notImplemented('train'));
-program.command('theory').description("the paper's one-layer attention model").action(() => notImplemented('theory'));
+const program = new Command('toylab').description('The toy checkpoint lab: a tiny GPT-2 instruction-finetuned into an ONNX checkpoint series, and the paper\'s one-layer theory model.');
+const num = (v: string): number => Number(v);
 
-function notImplemented(name: string): void {
-  console.error(`toylab ${name}: not implemented yet`);
-  process.exitCode = 2;
+program.command('train').description('pretrain until the closed-book gate holds, finetune, save ONNX checkpoints and the evaluation items')
+  .option('--out <dir>', 'series folder (replaced)', 'datasets/toy-series')
+  .option('--eval-out <dir>', 'evaluation items folder (replaced)', 'datasets/toy-eval')
+  .addOption(new Option('--size <size>', 'model size').choices(['tiny', 'small']))
+  .option('--seed <n>', 'seed', num)
+  .option('--steps <n>', 'finetuning steps', num)
+  .option('--lr <x>', 'finetuning learning rate', num)
+  .option('--batch <n>', 'finetuning batch rows', num)
+  .option('--checkpoint-every <n>', 'save a checkpoint every n finetuning steps', num)
+  .option('--non-cc <share>', 'share of non-context-critical finetuning examples', num)
+  .option('--fresh-unknowns', 'draw unknown subjects\' answers fresh each time (not memorisable)')
+  .option('--counterfactual <share>', 'share of counterfactual finetuning examples', num)
+  .option('--closed-book-share <share>', 'share of closed-book QA finetuning examples', num)
+  .option('--rehearsal <share>', 'share of each batch rehearsing pretraining text', num)
+  .option('--vocab-size <n>', 'BPE vocabulary size', num)
+  .option('--pretrain-max-steps <n>', 'give up pretraining after n steps', num)
+  .option('--probe-limit <n>', 'counterfactual probe items per pool (0 = all)', num)
+  .action(async (o: Record<string, unknown>) => {
+    const { runTrain } = await import('./io/commands.ts');
+    await runTrain(o);
+  });
+
+program.command('theory').description("run the paper's §5 one-layer model (C, C+S, C+S with trained values) and write its curves")
+  .option('--out <dir>', 'output folder', 'docs/toylab/theory')
+  .option('--lr <x>', 'gradient-descent learning rate', num)
+  .option('--steps <n>', 'gradient steps', num)
+  .option('--seed <n>', 'seed', num)
+  .action(async (o: Record<string, unknown>) => {
+    const { runTheoryCommand } = await import('./io/commands.ts');
+    await runTheoryCommand(o);
+  });
+
+program.command('sweep').description('pretrain once per seed, finetune each lab setting from it, write the lab report')
+  .option('--out <dir>', 'report folder', 'docs/toylab/sweep')
+  .option('--seeds <list>', 'comma-separated seeds', '0,1,2')
+  .option('--settings <list>', 'comma-separated setting ids (default: all)')
+  .option('--steps <n>', 'finetuning steps', num)
+  .option('--checkpoint-every <n>', 'probe every n steps', num)
+  .option('--probe-limit <n>', 'counterfactual probe items per pool (0 = all)', num)
+  .addOption(new Option('--size <size>', 'model size').choices(['tiny', 'small']))
+  .action(async (o: Record<string, unknown>) => {
+    const { runSweepCommand } = await import('./io/commands.ts');
+    await runSweepCommand(o);
+  });
+
+program.command('sweep-merge').description('merge sweep folders (e.g. one per seed) into one report')
+  .requiredOption('--in <dirs>', 'comma-separated sweep folders')
+  .option('--out <dir>', 'report folder', 'docs/toylab/sweep')
+  .option('--series <dir=setting@step>', 'also count a trained series (lab-run.json) as a run of setting, cut at step', (v: string, prev: string[] = []) => [...prev, v])
+  .action(async (o: { in: string; out: string; series?: string[] }) => {
+    const { mergeSweeps } = await import('./io/sweep.ts');
+    const { resolve } = await import('node:path');
+    const series = (o.series ?? []).map((v) => { const [dir = '', rest = ''] = v.split('='); const [setting = '', step = ''] = rest.split('@'); return { dir: resolve(dir), setting, maxStep: Number(step) }; });
+    console.log((await mergeSweeps(o.in.split(',').map((d) => resolve(d)), resolve(o.out), series)).summary);
+  });
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  const e = error as { code?: unknown; message?: unknown };
+  console.error(typeof e.code === 'string' && e.code.startsWith('CPI_') ? `toylab: ${String(e.message)} [${e.code}]` : error);
+  process.exitCode = typeof e.code === 'string' && e.code.startsWith('CPI_') ? 2 : 1;
 }
-
-await program.parseAsync();

@@ -1,0 +1,79 @@
+// Command bodies of the toylab CLI, loaded lazily: map CLI flags to one options object, show progress on
+// stderr, print a summary. The CLI itself stays a thin parser.
+import { resolve } from 'node:path';
+import cliProgress from 'cli-progress';
+import type { ProgressSink } from '../experiment.ts';
+import type { LabOptions } from '../options.ts';
+
+function progressBar(): { sink: ProgressSink; stop(): void } {
+  const bar = new cliProgress.SingleBar({ format: '{phase} |{bar}| {value}/{total} loss {loss} {note}', stream: process.stderr, hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000 }, cliProgress.Presets.shades_classic);
+  let phase = '';
+  let note = '';
+  return {
+    sink: (e) => {
+      if (e.note) note = e.note;
+      if (e.phase !== phase) {
+        if (phase) bar.stop();
+        phase = e.phase;
+        note = e.note ?? '';
+        bar.start(e.total, e.step, { phase: e.phase.padEnd(8), loss: e.loss.toFixed(3), note });
+      } else bar.update(e.step, { loss: e.loss.toFixed(3), note });
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+/** Maps the shared CLI flags onto LabOptions (undefined = default). */
+export function labOptionsFromFlags(o: Record<string, unknown>): Partial<LabOptions> {
+  const pick = <T>(key: string): T | undefined => (o[key] === undefined ? undefined : (o[key] as T));
+  const out: Partial<LabOptions> = {};
+  const set = <K extends keyof LabOptions>(key: K, value: LabOptions[K] | undefined): void => { if (value !== undefined) out[key] = value; };
+  set('size', pick('size')); set('seed', pick('seed')); set('steps', pick('steps')); set('lr', pick('lr')); set('batch', pick('batch'));
+  set('checkpointEvery', pick('checkpointEvery')); set('nonContextCriticalShare', pick('nonCc')); set('counterfactualShare', pick('counterfactual'));
+  set('closedBookShare', pick('closedBookShare')); set('rehearsalShare', pick('rehearsal')); set('vocabSize', pick('vocabSize'));
+  set('pretrainMaxSteps', pick('pretrainMaxSteps')); set('probeLimit', pick('probeLimit'));
+  if (o['freshUnknowns'] === true) out.memorisableUnknowns = false;
+  return out;
+}
+
+export async function runTrain(flags: Record<string, unknown>): Promise<void> {
+  const { trainSeries } = await import('./series.ts');
+  const bar = progressBar();
+  try {
+    const r = await trainSeries(labOptionsFromFlags(flags), { seriesDir: resolve(String(flags['out'])), evalDir: resolve(String(flags['evalOut'])) }, bar.sink);
+    bar.stop();
+    console.log(`pretraining: ${r.pretrainSteps} steps, closed-book ${r.pretrainClosedBook.toFixed(2)} (${r.seconds.pretrain.toFixed(0)} s); finetuning ${r.seconds.finetune.toFixed(0)} s`);
+    console.log('step  ctx_ft ctx_ho par_ft aligned closed unk_ctx');
+    for (const p of r.curve) console.log(`${String(p.step).padStart(4)}  ${[p.contextFt, p.contextHeldOut, p.parametricFt, p.aligned, p.closedBook, p.unknownContext].map((x) => x.toFixed(2).padStart(6)).join(' ')}`);
+    console.log(`verdict (ft subjects): ${r.verdict.text}`);
+    console.log(`verdict (held-out):    ${r.heldOutVerdict.text}`);
+    console.log(`${r.checkpoints.length} checkpoints in ${r.seriesDir}; evaluation items in ${r.evalDir}`);
+  } finally {
+    bar.stop();
+  }
+}
+
+export async function runTheoryCommand(flags: Record<string, unknown>): Promise<void> {
+  const { runTheoryScenarios, formatTheorySummary } = await import('../theory-report.ts');
+  const { writeTheoryFiles } = await import('./theory-files.ts');
+  const overrides: Record<string, number> = {};
+  for (const k of ['lr', 'steps', 'seed']) if (typeof flags[k] === 'number') overrides[k] = flags[k] as number;
+  const scenarios = runTheoryScenarios(overrides);
+  const files = await writeTheoryFiles(scenarios, resolve(String(flags['out'])));
+  console.log(formatTheorySummary(scenarios));
+  console.log(`wrote ${files.join(', ')}`);
+}
+
+export async function runSweepCommand(flags: Record<string, unknown>): Promise<void> {
+  const { runSweep } = await import('./sweep.ts');
+  const bar = progressBar();
+  try {
+    const seeds = String(flags['seeds']).split(',').map(Number);
+    const settings = typeof flags['settings'] === 'string' ? flags['settings'].split(',') : undefined;
+    const r = await runSweep({ seeds, ...(settings ? { settings } : {}), base: labOptionsFromFlags(flags), outDir: resolve(String(flags['out'])) }, bar.sink);
+    bar.stop();
+    console.log(r.summary);
+  } finally {
+    bar.stop();
+  }
+}

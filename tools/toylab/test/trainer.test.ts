@@ -1,0 +1,104 @@
+// The trainer's maths: hand-written backward against finite differences, and the exported ONNX model
+// against the trainer's own logits (real onnxruntime-node, with and without the KV cache).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { buildByteLevelTokenizer, referenceForward, writeCheckpoint } from '@cpi-bench/onnx-gpt2';
+import { Adam, TinyGpt, createRng, makeBatch } from '../src/index.ts';
+
+const CONFIG = { vocabSize: 300, nPositions: 24, nEmbd: 16, nLayer: 2, nHead: 2 };
+
+/** A small model whose weights have moved away from the initialisation (LayerNorm gains, biases). */
+function trainedish(seed: number): TinyGpt {
+  const rng = createRng(seed);
+  const model = TinyGpt.init(CONFIG, rng);
+  for (let i = 0; i < model.params.length; i++) model.params[i]! += 0.1 * rng.normal();
+  return model;
+}
+
+describe('TinyGpt backward', () => {
+  it('matches central finite differences on every kind of parameter', () => {
+    const model = trainedish(1);
+    const batch = makeBatch([[1, 2, 3, 4, 5, 6, 7], [8, 9, 10, 11], [12, 13, 14, 15, 16], [17, 18]], [[0, 2, 4], [0, 6, 299], [1, 3, 11], [2, 1, 2], [2, 4, 7], [3, 1, 5]]);
+    model.zeroGrad();
+    model.lossAndGrad(batch);
+    const analytic = model.grads.slice();
+    const rng = createRng(2);
+    let worst = 0;
+    for (let k = 0; k < 200; k++) {
+      // Half of the probes on parameters that the batch actually touches (embedding rows of its tokens are sparse).
+      const i = k % 2 === 0 ? rng.int(model.size) : (() => { let j; do j = rng.int(model.size); while (analytic[j] === 0); return j; })();
+      const old = model.params[i]!;
+      const h = 1e-2;
+      model.params[i] = old + h; model.zeroGrad(); const up = model.lossAndGrad(batch);
+      model.params[i] = old - h; model.zeroGrad(); const down = model.lossAndGrad(batch);
+      const step = (old + h) - (old - h);
+      model.params[i] = old;
+      const numeric = (up - down) / step;
+      worst = Math.max(worst, Math.abs(numeric - analytic[i]!) / Math.max(1e-3, Math.abs(numeric) + Math.abs(analytic[i]!)));
+    }
+    expect(worst).toBeLessThan(0.02);
+  });
+
+  it('agrees with the independent reference forward of @cpi-bench/onnx-gpt2', () => {
+    const model = trainedish(3);
+    const ids = [[5, 17, 99, 3, 250, 42, 7, 8]];
+    const ours = model.logitsAll(makeBatch(ids, []));
+    const ref = referenceForward(model.config, model.toWeights(), ids);
+    let maxDiff = 0;
+    for (let i = 0; i < ref.length; i++) maxDiff = Math.max(maxDiff, Math.abs(ref[i]! - ours[i]!));
+    expect(maxDiff).toBeLessThan(1e-4);
+  });
+
+  it('learns: Adam steps lower the loss on a fixed batch', () => {
+    const model = TinyGpt.init(CONFIG, createRng(4));
+    const batch = makeBatch([[1, 2, 3, 4, 5, 6]], [[0, 0, 2], [0, 1, 3], [0, 2, 4], [0, 3, 5], [0, 4, 6]]);
+    const opt = new Adam(model.size);
+    model.zeroGrad();
+    const first = model.lossAndGrad(batch);
+    let last = first;
+    for (let s = 0; s < 30; s++) { model.zeroGrad(); last = model.lossAndGrad(batch); opt.step(model.params, model.grads, 1e-2); }
+    expect(last).toBeLessThan(first / 4);
+  });
+});
+
+describe('ONNX export of trained weights', () => {
+  it('gives the trainer\'s logits within 1e-4, with and without the KV cache', async () => {
+    const model = trainedish(5);
+    const dir = await mkdtemp(join(tmpdir(), 'toylab-export-'));
+    try {
+      await writeCheckpoint(dir, { config: model.config, weights: model.toWeights(), tokenizer: buildByteLevelTokenizer(), step: 7 });
+      const session = await ort.InferenceSession.create(join(dir, 'model.onnx'));
+      const ids = [[5, 17, 99, 3, 250, 42, 7, 8, 1, 0]];
+      const S = ids[0]!.length;
+      const V = CONFIG.vocabSize;
+      const expected = model.logitsAll(makeBatch(ids, []));
+      const hd = CONFIG.nEmbd / CONFIG.nHead;
+      const i64 = (row: number[]) => new ort.Tensor('int64', BigInt64Array.from(row.map(BigInt)), [1, row.length]);
+      const past = (len: number, from?: ort.InferenceSession.OnnxValueMapType) => {
+        const out: Record<string, ort.Tensor> = {};
+        for (let l = 0; l < CONFIG.nLayer; l++) for (const kv of ['key', 'value']) {
+          out[`past_key_values.${l}.${kv}`] = from ? (from[`present.${l}.${kv}`] as ort.Tensor) : new ort.Tensor('float32', new Float32Array(0), [1, CONFIG.nHead, len, hd]);
+        }
+        return out;
+      };
+      const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
+      const maxDiff = (got: Float32Array, offset: number) => got.reduce((m, v, i) => Math.max(m, Math.abs(v - expected[offset + i]!)), 0);
+      // One full pass.
+      const full = await session.run({ input_ids: i64(ids[0]!), attention_mask: i64(ids[0]!.map(() => 1)), position_ids: i64(range(0, S)), ...past(0) });
+      expect((full['logits'] as ort.Tensor).dims).toEqual([1, S, V]);
+      expect(maxDiff((full['logits'] as ort.Tensor).data as Float32Array, 0)).toBeLessThan(1e-4);
+      // Prefix of 6, then the remaining tokens one at a time through the cache.
+      let out = await session.run({ input_ids: i64(ids[0]!.slice(0, 6)), attention_mask: i64(range(0, 6).map(() => 1)), position_ids: i64(range(0, 6)), ...past(0) });
+      for (let t = 6; t < S; t++) {
+        out = await session.run({ input_ids: i64([ids[0]![t]!]), attention_mask: i64(range(0, t + 1).map(() => 1)), position_ids: i64([t]), ...past(t, out) });
+        expect(maxDiff((out['logits'] as ort.Tensor).data as Float32Array, t * V)).toBeLessThan(1e-4);
+      }
+      await session.release();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
