@@ -83,3 +83,37 @@ describe('npx run benchmark', () => {
     CLI_TIMEOUT_MS,
   );
 });
+
+describe('npx run report', () => {
+  it(
+    'renders stored predictions again, and overlays two runs in one report',
+    async () => {
+      const dataset = await writeItems(join(root.dir, 'overlay.jsonl'), makeItems(6));
+      const runs = ['run-a', 'run-b'].map((name) => join(root.dir, name));
+      for (const out of runs) {
+        const args = [BIN, 'benchmark', '--checkpoints', series, '--dataset', dataset, '--out', out, '--device', 'cpu', '--mode', 'score', '--no-report'];
+        await exec(process.execPath, args, { timeout: CLI_TIMEOUT_MS });
+      }
+      const out = join(root.dir, 'overlay-report');
+      const { stdout } = await exec(process.execPath, [BIN, 'report', ...runs, '--out', out, '--json'], { timeout: CLI_TIMEOUT_MS });
+      const summary = JSON.parse(stdout) as { files: string[]; verdicts: { label: string }[] };
+      expect(summary.verdicts).toHaveLength(2);
+      const report = JSON.parse(await readFile(join(out, 'inversion-report.json'), 'utf8')) as { runs: { runDir?: string; points: { step: number }[] }[] };
+      expect(report.runs.map((r) => r.points.map((p) => p.step))).toEqual([[0, 5, 10], [0, 5, 10]]);
+      expect(summary.files).toContain(join(out, 'report.html'));
+      const html = await readFile(join(out, 'report.html'), 'utf8');
+      expect(html).toContain('<svg');
+      expect(html).not.toMatch(/<(script|link)[^>]+(src|href)=["']https?:/);
+    },
+    CLI_TIMEOUT_MS,
+  );
+
+  it(
+    'a folder without predictions is a CpiError, exit code 1',
+    async () => {
+      const error = await exec(process.execPath, [BIN, 'report', join(root.dir, 'no-such-run')], { timeout: CLI_TIMEOUT_MS }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 1, stderr: expect.stringMatching(/error CPI_/) });
+    },
+    CLI_TIMEOUT_MS,
+  );
+});

@@ -6,7 +6,8 @@ import { REPO_ROOT } from '../io/provenance.ts';
 import { plainProgress, terminalProgress } from '../io/progress.ts';
 import { runBenchmark } from '../run.ts';
 import { silentProgress } from '../progress.ts';
-import { loadReportApi, verdicts } from './report-api.ts';
+import { formatTrajectoryTable, reportRunDirs } from '@cpi-bench/metrics';
+import { verdicts } from './verdicts.ts';
 
 /** The options as commander parses them (strings and flags). */
 export interface BenchmarkFlags {
@@ -71,13 +72,12 @@ export async function benchmark(flags: BenchmarkFlags, io: { stdout: NodeJS.Writ
     else say(`predictions: ${summary.files.predictions}`);
     return;
   }
-  const api = await loadReportApi();
-  const { report, files } = await api.reportRunDirs([summary.runDir]);
+  const { report, files } = await reportRunDirs([summary.runDir]);
   if (flags.json) {
     io.stdout.write(JSON.stringify({ run: summary, report: { files, verdicts: verdicts(report) } }) + '\n');
     return;
   }
-  io.stdout.write(api.formatTrajectoryTable(report) + '\n');
+  io.stdout.write(formatTrajectoryTable(report) + '\n');
   if (defaults?.pipelineCheck && !flags.checkpoints) io.stdout.write('(pipeline check with random weights: these numbers mean nothing)\n');
   io.stdout.write(
     `${summary.jobs.computed} computed, ${summary.jobs.cached} cached, ${summary.jobs.failed} failed on ${summary.device ?? 'no device (all cached)'} in ${summary.seconds.toFixed(1)} s\n`,
