@@ -3,6 +3,7 @@
 import { dirname, basename, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AutoTokenizer, env } from '@huggingface/transformers';
+import { fromHalfBits } from '@cpi-bench/onnx-gpt2';
 import { CpiError } from '@cpi-bench/schemas';
 import type { ModelConfig } from '../checkpoint-config.ts';
 import type {
@@ -169,23 +170,13 @@ function describeGraph(session: ort.InferenceSession, cp: CheckpointFiles, graph
   };
 }
 
-/** IEEE half (as stored in a Uint16Array) to a JS number. */
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? Number.NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
-
 function toFloat32(t: ort.Tensor): Float32Array {
   if (t.type === 'float32') return t.data as Float32Array;
   if (t.type === 'float16') {
     const src = t.data as ArrayLike<number>;
     const out = new Float32Array(src.length);
     // onnxruntime-node hands float16 back as raw Uint16 bits (Node 20 has no Float16Array).
-    if (src instanceof Uint16Array) for (let i = 0; i < src.length; i++) out[i] = halfToFloat(src[i]!);
+    if (src instanceof Uint16Array) for (let i = 0; i < src.length; i++) out[i] = fromHalfBits(src[i]!);
     else for (let i = 0; i < src.length; i++) out[i] = src[i]!;
     return out;
   }
