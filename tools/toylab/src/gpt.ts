@@ -51,35 +51,87 @@ interface LayerCache {
   hIn: Float64Array; x1: Float64Array; mean1: Float64Array; rstd1: Float64Array;
   qkv: Float64Array; probs: Float64Array; ctx: Float64Array;
   h1: Float64Array; x2: Float64Array; mean2: Float64Array; rstd2: Float64Array;
-  fc: Float64Array; act: Float64Array;
+  fc: Float64Array; th: Float64Array; act: Float64Array;
 }
 
-/** y[n,out] = x[n,in] @ w[in,out] + b. Four rows at a time, so each weight load feeds four multiply-adds. */
+/**
+ * The tokens one pass computes: each row only up to its last position that is asked for. Under causal
+ * attention later tokens (padding, a row's final token) influence no earlier position, so dropping them
+ * changes no logit and no gradient. Row r's tokens are contiguous from `start[r]`, `len[r]` of them.
+ */
+interface Packed {
+  n: number;
+  start: Int32Array; len: Int32Array;
+  /** Offset of row r's [H, len, len] attention probabilities. */
+  probStart: Int32Array; probSize: number;
+  ids: Int32Array; pos: Int32Array;
+  /** The requested flat positions (row * length + position) as packed token indices. */
+  at: Int32Array;
+}
+
+function pack(batch: Batch, positions: ArrayLike<number>, nHead: number): Packed {
+  const { rows: B, length: T } = batch;
+  const len = new Int32Array(B), at = new Int32Array(positions.length);
+  for (let k = 0; k < positions.length; k++) {
+    const f = positions[k]!;
+    if (!(Number.isInteger(f) && f >= 0 && f < B * T)) throw new CpiError('CPI_TOYLAB_BAD_POSITION', `position ${f} lies outside the ${B} x ${T} batch`);
+    const r = Math.floor(f / T), t = f - r * T;
+    if (t + 1 > len[r]!) len[r] = t + 1;
+  }
+  const start = new Int32Array(B), probStart = new Int32Array(B);
+  let n = 0, probSize = 0;
+  for (let r = 0; r < B; r++) { start[r] = n; n += len[r]!; probStart[r] = probSize; probSize += nHead * len[r]! * len[r]!; }
+  for (let k = 0; k < positions.length; k++) { const f = positions[k]!, r = Math.floor(f / T); at[k] = start[r]! + f - r * T; }
+  const ids = new Int32Array(n), pos = new Int32Array(n);
+  for (let r = 0; r < B; r++) for (let t = 0; t < len[r]!; t++) { ids[start[r]! + t] = batch.ids[r * T + t]!; pos[start[r]! + t] = t; }
+  return { n, start, len, probStart, probSize, ids, pos, at };
+}
+
+/**
+ * y[n,out] = x[n,in] @ w[in,out] + b. A 4x4 block of outputs is accumulated in locals over the whole inner
+ * dimension (eight loads feed sixteen multiply-adds, nothing is stored until the block is done); each sum
+ * still starts from the bias and runs over `in` in order.
+ */
 function matmul(x: Float64Array, n: number, inDim: number, params: Float32Array, wOff: number, bOff: number, outDim: number): Float64Array {
   const y = new Float64Array(n * outDim);
-  for (let r = 0; r < n; r++) for (let o = 0; o < outDim; o++) y[r * outDim + o] = params[bOff + o]!;
   let r = 0;
   for (; r + 3 < n; r += 4) {
+    const x0o = r * inDim, x1o = x0o + inDim, x2o = x1o + inDim, x3o = x2o + inDim;
     const y0 = r * outDim, y1 = y0 + outDim, y2 = y1 + outDim, y3 = y2 + outDim;
-    const x0o = r * inDim;
-    for (let i = 0; i < inDim; i++) {
-      const x0 = x[x0o + i]!, x1 = x[x0o + inDim + i]!, x2 = x[x0o + 2 * inDim + i]!, x3 = x[x0o + 3 * inDim + i]!;
-      const wo = wOff + i * outDim;
-      for (let o = 0; o < outDim; o++) {
-        const w = params[wo + o]!;
-        y[y0 + o]! += x0 * w;
-        y[y1 + o]! += x1 * w;
-        y[y2 + o]! += x2 * w;
-        y[y3 + o]! += x3 * w;
+    let o = 0;
+    for (; o + 3 < outDim; o += 4) {
+      const b0 = params[bOff + o]!, b1 = params[bOff + o + 1]!, b2 = params[bOff + o + 2]!, b3 = params[bOff + o + 3]!;
+      let a00 = b0, a01 = b1, a02 = b2, a03 = b3, a10 = b0, a11 = b1, a12 = b2, a13 = b3;
+      let a20 = b0, a21 = b1, a22 = b2, a23 = b3, a30 = b0, a31 = b1, a32 = b2, a33 = b3;
+      for (let i = 0, wo = wOff + o; i < inDim; i++, wo += outDim) {
+        const w0 = params[wo]!, w1 = params[wo + 1]!, w2 = params[wo + 2]!, w3 = params[wo + 3]!;
+        const x0 = x[x0o + i]!, x1 = x[x1o + i]!, x2 = x[x2o + i]!, x3 = x[x3o + i]!;
+        a00 += x0 * w0; a01 += x0 * w1; a02 += x0 * w2; a03 += x0 * w3;
+        a10 += x1 * w0; a11 += x1 * w1; a12 += x1 * w2; a13 += x1 * w3;
+        a20 += x2 * w0; a21 += x2 * w1; a22 += x2 * w2; a23 += x2 * w3;
+        a30 += x3 * w0; a31 += x3 * w1; a32 += x3 * w2; a33 += x3 * w3;
       }
+      y[y0 + o] = a00; y[y0 + o + 1] = a01; y[y0 + o + 2] = a02; y[y0 + o + 3] = a03;
+      y[y1 + o] = a10; y[y1 + o + 1] = a11; y[y1 + o + 2] = a12; y[y1 + o + 3] = a13;
+      y[y2 + o] = a20; y[y2 + o + 1] = a21; y[y2 + o + 2] = a22; y[y2 + o + 3] = a23;
+      y[y3 + o] = a30; y[y3 + o + 1] = a31; y[y3 + o + 2] = a32; y[y3 + o + 3] = a33;
+    }
+    for (; o < outDim; o++) {
+      const b = params[bOff + o]!;
+      let a0 = b, a1 = b, a2 = b, a3 = b;
+      for (let i = 0, wo = wOff + o; i < inDim; i++, wo += outDim) {
+        const w = params[wo]!;
+        a0 += x[x0o + i]! * w; a1 += x[x1o + i]! * w; a2 += x[x2o + i]! * w; a3 += x[x3o + i]! * w;
+      }
+      y[y0 + o] = a0; y[y1 + o] = a1; y[y2 + o] = a2; y[y3 + o] = a3;
     }
   }
   for (; r < n; r++) {
-    const yo = r * outDim, xo = r * inDim;
-    for (let i = 0; i < inDim; i++) {
-      const xv = x[xo + i]!;
-      const wo = wOff + i * outDim;
-      for (let o = 0; o < outDim; o++) y[yo + o]! += xv * params[wo + o]!;
+    const xo = r * inDim, yo = r * outDim;
+    for (let o = 0; o < outDim; o++) {
+      let a = params[bOff + o]!;
+      for (let i = 0, wo = wOff + o; i < inDim; i++, wo += outDim) a += x[xo + i]! * params[wo]!;
+      y[yo + o] = a;
     }
   }
   return y;
@@ -223,19 +275,17 @@ export class TinyGpt {
   }
 
   /**
-   * Runs the model on `batch`; returns the final hidden states (after ln_f) and the caches for backward.
+   * Runs the model on the packed tokens `pk`; returns the final hidden states (after ln_f) and the caches for backward.
    * Positions beyond a row's end may hold any token: causal attention keeps them out of earlier positions.
    */
-  private forwardHidden(batch: Batch): { hidden: Float64Array; hPre: Float64Array; meanF: Float64Array; rstdF: Float64Array; caches: LayerCache[] } {
+  private forwardHidden(batch: Batch, pk: Packed): { hidden: Float64Array; hPre: Float64Array; meanF: Float64Array; rstdF: Float64Array; caches: LayerCache[] } {
     const { nEmbd: D, nHead: H, nPositions: P } = this.config;
-    const { rows: B, length: T, ids } = batch;
-    if (T > P) throw new CpiError('CPI_TOYLAB_SEQUENCE_TOO_LONG', `sequence length ${T} exceeds nPositions ${P}`);
-    const N = B * T, hd = D / H, scale = 1 / Math.sqrt(hd), p = this.params;
+    if (batch.length > P) throw new CpiError('CPI_TOYLAB_SEQUENCE_TOO_LONG', `sequence length ${batch.length} exceeds nPositions ${P}`);
+    const N = pk.n, hd = D / H, scale = 1 / Math.sqrt(hd), p = this.params;
     let h = new Float64Array(N * D);
     const { wte, wpe } = this.layout;
     for (let r = 0; r < N; r++) {
-      const id = ids[r]!, t = r % T;
-      const eo = wte.offset + id * D, po = wpe.offset + t * D;
+      const eo = wte.offset + pk.ids[r]! * D, po = wpe.offset + pk.pos[r]! * D;
       for (let i = 0; i < D; i++) h[r * D + i] = p[eo + i]! + p[po + i]!;
     }
     const caches: LayerCache[] = [];
@@ -243,17 +293,18 @@ export class TinyGpt {
       const mean1 = new Float64Array(N), rstd1 = new Float64Array(N);
       const x1 = layerNorm(h, N, D, p, L.ln1Gamma.offset, L.ln1Beta.offset, mean1, rstd1);
       const qkv = matmul(x1, N, D, p, L.qkvWeight.offset, L.qkvBias.offset, 3 * D);
-      const probs = new Float64Array(B * H * T * T);
+      const probs = new Float64Array(pk.probSize);
       const ctx = new Float64Array(N * D);
-      for (let b = 0; b < B; b++) {
+      for (let b = 0; b < pk.len.length; b++) {
+        const s0 = pk.start[b]!, T = pk.len[b]!;
         for (let hh = 0; hh < H; hh++) {
           const qo = hh * hd, ko = D + hh * hd, vo = 2 * D + hh * hd;
           for (let i = 0; i < T; i++) {
-            const pr = ((b * H + hh) * T + i) * T;
-            const qi = (b * T + i) * 3 * D + qo;
+            const pr = pk.probStart[b]! + (hh * T + i) * T;
+            const qi = (s0 + i) * 3 * D + qo;
             let max = -Infinity;
             for (let j = 0; j <= i; j++) {
-              const kj = (b * T + j) * 3 * D + ko;
+              const kj = (s0 + j) * 3 * D + ko;
               let dot = 0;
               for (let c = 0; c < hd; c++) dot += qkv[qi + c]! * qkv[kj + c]!;
               dot *= scale;
@@ -262,11 +313,11 @@ export class TinyGpt {
             }
             let sum = 0;
             for (let j = 0; j <= i; j++) { const e = Math.exp(probs[pr + j]! - max); probs[pr + j] = e; sum += e; }
-            const co = (b * T + i) * D + qo;
+            const co = (s0 + i) * D + qo;
             for (let j = 0; j <= i; j++) {
               const a = probs[pr + j]! / sum;
               probs[pr + j] = a;
-              const vj = (b * T + j) * 3 * D + vo;
+              const vj = (s0 + j) * 3 * D + vo;
               for (let c = 0; c < hd; c++) ctx[co + c]! += a * qkv[vj + c]!;
             }
           }
@@ -278,12 +329,12 @@ export class TinyGpt {
       const mean2 = new Float64Array(N), rstd2 = new Float64Array(N);
       const x2 = layerNorm(h1, N, D, p, L.ln2Gamma.offset, L.ln2Beta.offset, mean2, rstd2);
       const fc = matmul(x2, N, D, p, L.fcWeight.offset, L.fcBias.offset, 4 * D);
-      const act = new Float64Array(fc.length);
-      for (let i = 0; i < fc.length; i++) { const x = fc[i]!; act[i] = 0.5 * x * (1 + Math.tanh(GELU_C * (x + 0.044715 * x * x * x))); }
+      const act = new Float64Array(fc.length), th = new Float64Array(fc.length);
+      for (let i = 0; i < fc.length; i++) { const x = fc[i]!, t = Math.tanh(GELU_C * (x + 0.044715 * x * x * x)); th[i] = t; act[i] = 0.5 * x * (1 + t); }
       const mlp = matmul(act, N, 4 * D, p, L.fcProjWeight.offset, L.fcProjBias.offset, D);
       const h2 = new Float64Array(N * D);
       for (let i = 0; i < N * D; i++) h2[i] = h1[i]! + mlp[i]!;
-      caches.push({ hIn: h, x1, mean1, rstd1, qkv, probs, ctx, h1, x2, mean2, rstd2, fc, act });
+      caches.push({ hIn: h, x1, mean1, rstd1, qkv, probs, ctx, h1, x2, mean2, rstd2, fc, th, act });
       h = h2;
     }
     const meanF = new Float64Array(N), rstdF = new Float64Array(N);
@@ -293,8 +344,9 @@ export class TinyGpt {
 
   /** Logits [count, V] at the given flat positions of the batch (row * length + position). */
   logitsAt(batch: Batch, positions: ArrayLike<number>): Float64Array {
-    const { hidden } = this.forwardHidden(batch);
-    return this.head(hidden, positions);
+    const pk = pack(batch, positions, this.config.nHead);
+    const { hidden } = this.forwardHidden(batch, pk);
+    return this.head(hidden, pk.at);
   }
 
   /** Logits at every position, [rows * length, V]: the comparison target for the ONNX export. */
@@ -303,7 +355,8 @@ export class TinyGpt {
     return this.logitsAt(batch, idx);
   }
 
-  private head(hidden: Float64Array, positions: ArrayLike<number>): Float64Array {
+  /** Logits at the given packed token indices. */
+  private head(hidden: Float64Array, positions: Int32Array): Float64Array {
     const { vocabSize: V, nEmbd: D } = this.config;
     const p = this.params, wo = this.layout.wte.offset;
     const out = new Float64Array(positions.length * V);
@@ -344,13 +397,14 @@ export class TinyGpt {
   /** As lossAndGrad, with the loss (and its gradient) multiplied by `weight`; returns the weighted loss. */
   lossAndGradScaled(batch: Batch, weight: number): number {
     const { vocabSize: V, nEmbd: D, nHead: H } = this.config;
-    const { rows: B, length: T } = batch;
-    const N = B * T, hd = D / H, scale = 1 / Math.sqrt(hd);
+    const hd = D / H, scale = 1 / Math.sqrt(hd);
     const p = this.params, g = this.grads;
-    const { hidden, hPre, meanF, rstdF, caches } = this.forwardHidden(batch);
     const count = batch.lossIndex.length;
     if (count === 0) throw new CpiError('CPI_TOYLAB_EMPTY_BATCH', 'batch has no loss positions');
-    const logits = this.head(hidden, batch.lossIndex);
+    const pk = pack(batch, batch.lossIndex, H);
+    const N = pk.n;
+    const { hidden, hPre, meanF, rstdF, caches } = this.forwardHidden(batch, pk);
+    const logits = this.head(hidden, pk.at);
     const dHidden = new Float64Array(N * D);
     const wo = this.layout.wte.offset;
     let loss = 0;
@@ -366,7 +420,7 @@ export class TinyGpt {
       for (let v = 0; v < V; v++) row[v] = (weight * row[v]!) / sum / count;
       row[target]! -= weight / count;
     }
-    const li = batch.lossIndex;
+    const li = pk.at;
     let k = 0;
     for (; k + 3 < count; k += 4) {
       const h0 = li[k]! * D, h1 = li[k + 1]! * D, h2 = li[k + 2]! * D, h3 = li[k + 3]! * D;
@@ -398,7 +452,7 @@ export class TinyGpt {
       const dAct = matmulBackward(dh, c.act, N, 4 * D, p, g, L.fcProjWeight.offset, L.fcProjBias.offset, D);
       const dFc = new Float64Array(dAct.length);
       for (let i = 0; i < dAct.length; i++) {
-        const x = c.fc[i]!, u = GELU_C * (x + 0.044715 * x * x * x), th = Math.tanh(u);
+        const x = c.fc[i]!, th = c.th[i]!;
         dFc[i] = dAct[i]! * (0.5 * (1 + th) + 0.5 * x * (1 - th * th) * GELU_C * (1 + 3 * 0.044715 * x * x));
       }
       const dX2 = matmulBackward(dFc, c.x2, N, D, p, g, L.fcWeight.offset, L.fcBias.offset, 4 * D);
@@ -407,16 +461,17 @@ export class TinyGpt {
       // h1 = h + proj(attention(ln1(h)))
       const dCtx = matmulBackward(dH1, c.ctx, N, D, p, g, L.projWeight.offset, L.projBias.offset, D);
       const dQkv = new Float64Array(N * 3 * D);
-      const dP = new Float64Array(T);
-      for (let b = 0; b < B; b++) {
+      const dP = new Float64Array(batch.length);
+      for (let b = 0; b < pk.len.length; b++) {
+        const s0 = pk.start[b]!, T = pk.len[b]!;
         for (let hh = 0; hh < H; hh++) {
           const qo = hh * hd, ko = D + hh * hd, vo = 2 * D + hh * hd;
           for (let i = 0; i < T; i++) {
-            const pr = ((b * H + hh) * T + i) * T;
-            const co = (b * T + i) * D + qo;
+            const pr = pk.probStart[b]! + (hh * T + i) * T;
+            const co = (s0 + i) * D + qo;
             let dot = 0;
             for (let j = 0; j <= i; j++) {
-              const vj = (b * T + j) * 3 * D + vo;
+              const vj = (s0 + j) * 3 * D + vo;
               let s = 0;
               for (let cc = 0; cc < hd; cc++) {
                 s += dCtx[co + cc]! * c.qkv[vj + cc]!;
@@ -425,11 +480,11 @@ export class TinyGpt {
               dP[j] = s;
               dot += s * c.probs[pr + j]!;
             }
-            const qi = (b * T + i) * 3 * D + qo;
+            const qi = (s0 + i) * 3 * D + qo;
             for (let j = 0; j <= i; j++) {
               const dS = c.probs[pr + j]! * (dP[j]! - dot) * scale;
               if (dS === 0) continue;
-              const kj = (b * T + j) * 3 * D + ko;
+              const kj = (s0 + j) * 3 * D + ko;
               for (let cc = 0; cc < hd; cc++) {
                 dQkv[qi + cc]! += dS * c.qkv[kj + cc]!;
                 dQkv[kj + cc]! += dS * c.qkv[qi + cc]!;
@@ -445,8 +500,7 @@ export class TinyGpt {
     }
     const { wte, wpe } = this.layout;
     for (let r = 0; r < N; r++) {
-      const id = batch.ids[r]!, t = r % T;
-      const eo = wte.offset + id * D, po = wpe.offset + t * D;
+      const eo = wte.offset + pk.ids[r]! * D, po = wpe.offset + pk.pos[r]! * D;
       for (let i = 0; i < D; i++) { g[eo + i]! += dh[r * D + i]!; g[po + i]! += dh[r * D + i]!; }
     }
     return (weight * loss) / count;

@@ -52,6 +52,17 @@ describe('TinyGpt backward', () => {
     expect(maxDiff).toBeLessThan(1e-4);
   });
 
+  it('computes each row only up to its last requested position, with the same logits as a full pass', () => {
+    const model = trainedish(6);
+    const batch = makeBatch([[1, 2, 3, 4, 5, 6, 7], [8, 9, 10], [11, 12, 13, 14, 15]], []);
+    const V = CONFIG.vocabSize;
+    const all = model.logitsAll(batch);
+    const positions = [2, 7 + 1, 14 + 0, 14 + 3, 0];
+    const some = model.logitsAt(batch, positions);
+    positions.forEach((f, k) => expect(Array.from(some.subarray(k * V, (k + 1) * V))).toEqual(Array.from(all.subarray(f * V, (f + 1) * V))));
+    expect(() => model.logitsAt(batch, [21])).toThrow(/outside/);
+  });
+
   it('learns: Adam steps lower the loss on a fixed batch', () => {
     const model = TinyGpt.init(CONFIG, createRng(4));
     const batch = makeBatch([[1, 2, 3, 4, 5, 6]], [[0, 0, 2], [0, 1, 3], [0, 2, 4], [0, 3, 5], [0, 4, 6]]);
