@@ -1,6 +1,6 @@
 // `toylab sweep`: per seed, pretrain once and finetune every setting from that base (probe only, no
 // checkpoints). The report files are rewritten after every run, so an interrupted sweep keeps what it did.
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { CpiError, SCHEMA_VERSION, writeFileAtomic, writeJsonAtomic } from '@cpi-bench/schemas';
 import { finetune, initialModel, prepareLab, pretrain, type ProgressSink } from '../experiment.ts';
 import { resolveLabOptions, type LabOptions } from '../options.ts';
@@ -68,7 +68,10 @@ export async function mergeSweeps(sweepDirs: readonly string[], outDir: string, 
   }
   runs.sort((a, b) => a.setting.localeCompare(b.setting) || a.seed - b.seed);
   const settings = SWEEP_SETTINGS.filter((s) => runs.some((r) => r.setting === s.id));
-  await writeJsonAtomic(join(outDir, 'sweep.json'), { schemaVersion: SCHEMA_VERSION, kind: 'toylab-sweep', mergedFrom: sweepDirs, series, settings, runs });
+  // Sources are recorded relative to the report, so the committed file names no machine's paths.
+  const mergedFrom = sweepDirs.map((d) => relative(outDir, d));
+  const seriesFrom = series.map((s) => ({ ...s, dir: relative(outDir, s.dir) }));
+  await writeJsonAtomic(join(outDir, 'sweep.json'), { schemaVersion: SCHEMA_VERSION, kind: 'toylab-sweep', mergedFrom, series: seriesFrom, settings, runs });
   await writeFileAtomic(join(outDir, 'sweep.csv'), sweepCsv(runs));
   await writeFileAtomic(join(outDir, 'sweep.svg'), sweepSvg(runs, settings));
   await writeFileAtomic(join(outDir, 'sweep.md'), sweepMarkdown(runs, settings));
