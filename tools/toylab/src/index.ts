@@ -3,7 +3,7 @@ export type { TheoryOptions, TheoryPoint, TheoryResult } from './theory.ts';
 export { runTheoryScenarios, theoryJson, theoryCsv, theorySvg, formatTheorySummary } from './theory-report.ts';
 export type { TheoryScenario } from './theory-report.ts';
 export { writeTheoryFiles } from './io/theory-files.ts';
-export { lineChartSvg } from './svg-chart.ts';
+export { lineChartSvg, lineChartSpec } from './svg-chart.ts';
 export type { ChartSeries, ChartOptions } from './svg-chart.ts';
 export { createRng } from './rng.ts';
 export { TinyGpt, Adam, makeBatch } from './gpt.ts';

@@ -1,5 +1,7 @@
-// A minimal, dependency-free SVG line chart for the lab's curves (several series over a shared x axis).
-// Deterministic output, so committed figures only change when the numbers do.
+// The lab's line charts (several series over a shared x axis), drawn with vega-lite and rendered headless
+// to SVG by vega, as the metrics package's report plots are. Deterministic output, so committed figures
+// only change when the numbers do.
+import type { TopLevelSpec } from 'vega-lite';
 
 export interface ChartSeries {
   name: string;
@@ -22,45 +24,42 @@ export interface ChartOptions {
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** The vega-lite specification of the chart (data inlined). */
+export function lineChartSpec(series: readonly ChartSeries[], options: ChartOptions): TopLevelSpec {
+  const names = series.map((s) => s.name);
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: options.title,
+    width: (options.width ?? 640) - 250,
+    height: (options.height ?? 360) - 80,
+    background: 'white',
+    data: { values: series.flatMap((s) => s.points.map(([x, y]) => ({ series: s.name, x, y, dashed: s.dashed === true }))) },
+    mark: { type: 'line', strokeWidth: 1.8 },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: options.xLabel },
+      y: { field: 'y', type: 'quantitative', title: options.yLabel, scale: { domain: [...(options.yRange ?? [0, 1])], clamp: true } },
+      color: {
+        field: 'series',
+        type: 'nominal',
+        title: null,
+        sort: names,
+        legend: { labelLimit: 300 },
+        scale: { domain: names, range: series.map((s, i) => PALETTE[(s.colorSlot ?? i) % PALETTE.length] as string) },
+      },
+      strokeDash: { field: 'dashed', type: 'nominal', legend: null, scale: { domain: [false, true], range: [[1, 0], [5, 3]] } },
+      order: { field: 'x', type: 'quantitative' },
+    },
+  };
 }
 
 /** Renders the series as a standalone SVG document. */
-export function lineChartSvg(series: readonly ChartSeries[], options: ChartOptions): string {
-  const width = options.width ?? 640, height = options.height ?? 360;
-  const left = 56, right = 190, top = 34, bottom = 44;
-  const plotW = width - left - right, plotH = height - top - bottom;
-  const xs = series.flatMap((s) => s.points.map((p) => p[0]));
-  const xMin = xs.length ? Math.min(...xs) : 0;
-  const xMax = xs.length ? Math.max(...xs) : 1;
-  const [yMin, yMax] = options.yRange ?? [0, 1];
-  const sx = (x: number): number => left + (xMax === xMin ? 0 : ((x - xMin) / (xMax - xMin)) * plotW);
-  const sy = (y: number): number => top + plotH - ((Math.min(Math.max(y, yMin), yMax) - yMin) / (yMax - yMin)) * plotH;
-  const f = (n: number): string => n.toFixed(1);
-  const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
-    `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="${left}" y="20" font-size="13" font-weight="bold">${escapeXml(options.title)}</text>`,
-  ];
-  for (let i = 0; i <= 5; i++) {
-    const y = yMin + ((yMax - yMin) * i) / 5;
-    out.push(`<line x1="${left}" x2="${left + plotW}" y1="${f(sy(y))}" y2="${f(sy(y))}" stroke="#e5e5e5"/>`);
-    out.push(`<text x="${left - 6}" y="${f(sy(y) + 4)}" text-anchor="end">${Number(y.toFixed(2))}</text>`);
-    const x = xMin + ((xMax - xMin) * i) / 5;
-    out.push(`<text x="${f(sx(x))}" y="${top + plotH + 16}" text-anchor="middle">${Number(x.toFixed(0))}</text>`);
+export async function lineChartSvg(series: readonly ChartSeries[], options: ChartOptions): Promise<string> {
+  // Loaded on first use: vega takes about a second to import, and training never draws.
+  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
+  const view = new vega.View(vega.parse(vegaLite.compile(lineChartSpec(series, options)).spec), { renderer: 'none' });
+  try {
+    return (await view.toSVG()) + '\n';
+  } finally {
+    view.finalize();
   }
-  out.push(`<rect x="${left}" y="${top}" width="${plotW}" height="${plotH}" fill="none" stroke="#888"/>`);
-  out.push(`<text x="${left + plotW / 2}" y="${height - 8}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`);
-  out.push(`<text transform="translate(14 ${top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(options.yLabel)}</text>`);
-  series.forEach((s, i) => {
-    const color = PALETTE[(s.colorSlot ?? i) % PALETTE.length] as string;
-    const d = s.points.map((p, j) => `${j === 0 ? 'M' : 'L'}${f(sx(p[0]))},${f(sy(p[1]))}`).join('');
-    if (d) out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.8"${s.dashed ? ' stroke-dasharray="5,3"' : ''}/>`);
-    const ly = top + 10 + i * 16;
-    out.push(`<line x1="${left + plotW + 10}" x2="${left + plotW + 30}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5,3"' : ''}/>`);
-    out.push(`<text x="${left + plotW + 34}" y="${ly + 4}">${escapeXml(s.name)}</text>`);
-  });
-  out.push('</svg>');
-  return out.join('\n') + '\n';
 }

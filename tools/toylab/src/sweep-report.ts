@@ -46,7 +46,7 @@ export function sweepMarkdown(runs: readonly SweepRun[], settings: readonly Swee
 }
 
 /** Overlaid context-reliance curves (ft subjects), one colour per setting, one line per seed. */
-export function sweepSvg(runs: readonly SweepRun[], settings: readonly SweepSetting[] = SWEEP_SETTINGS): string {
+export function sweepSvg(runs: readonly SweepRun[], settings: readonly SweepSetting[] = SWEEP_SETTINGS): Promise<string> {
   const series: ChartSeries[] = [];
   settings.forEach((s, i) => {
     for (const r of runs.filter((x) => x.setting === s.id)) {

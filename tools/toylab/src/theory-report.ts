@@ -38,7 +38,7 @@ export function theoryCsv(scenarios: readonly TheoryScenario[]): string {
 }
 
 /** M_C (solid) and attention to the context (dashed) per scenario over gradient steps. */
-export function theorySvg(scenarios: readonly TheoryScenario[]): string {
+export function theorySvg(scenarios: readonly TheoryScenario[]): Promise<string> {
   const series: ChartSeries[] = [];
   scenarios.forEach((s, i) => {
     series.push({ name: `${s.id} M_C`, points: s.result.points.map((p) => [p.step, p.contextRatio] as const), colorSlot: i });

@@ -41,7 +41,7 @@ export async function writeEvalSuite(ctx: LabContext, evalDir: string): Promise<
 }
 
 /** The probe curve as an SVG: context and parametric answers on counterfactuals, plus the skills that should hold. */
-export function curveSvg(curve: readonly ProbePoint[], title: string): string {
+export function curveSvg(curve: readonly ProbePoint[], title: string): Promise<string> {
   const s = (key: keyof ProbePoint) => curve.map((p) => [p.step, p[key]] as const);
   return lineChartSvg([
     { name: 'context (ft subjects)', points: s('contextFt'), colorSlot: 0 },
@@ -88,7 +88,7 @@ export async function trainSeries(overrides: Partial<LabOptions>, dirs: { series
       verdict, heldOutVerdict, curve,
     });
     await writeFileAtomic(join(tmp, 'curve.csv'), curveCsv(curve));
-    await writeFileAtomic(join(tmp, 'curve.svg'), curveSvg(curve, `toylab seed ${options.seed}: greedy answers on counterfactual contexts`));
+    await writeFileAtomic(join(tmp, 'curve.svg'), await curveSvg(curve, `toylab seed ${options.seed}: greedy answers on counterfactual contexts`));
   });
   const t2 = performance.now();
   return {

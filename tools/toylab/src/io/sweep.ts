@@ -18,7 +18,7 @@ export async function runSweep(args: SweepArgs, onProgress?: ProgressSink): Prom
   const write = async (): Promise<void> => {
     await writeJsonAtomic(join(args.outDir, 'sweep.json'), { schemaVersion: SCHEMA_VERSION, kind: 'toylab-sweep', base: resolveLabOptions(args.base), settings: chosen, seeds: args.seeds, runs });
     await writeFileAtomic(join(args.outDir, 'sweep.csv'), sweepCsv(runs));
-    await writeFileAtomic(join(args.outDir, 'sweep.svg'), sweepSvg(runs, chosen));
+    await writeFileAtomic(join(args.outDir, 'sweep.svg'), await sweepSvg(runs, chosen));
     await writeFileAtomic(join(args.outDir, 'sweep.md'), sweepMarkdown(runs, chosen));
   };
   for (const seed of args.seeds) {
@@ -73,7 +73,7 @@ export async function mergeSweeps(sweepDirs: readonly string[], outDir: string, 
   const seriesFrom = series.map((s) => ({ ...s, dir: relative(outDir, s.dir) }));
   await writeJsonAtomic(join(outDir, 'sweep.json'), { schemaVersion: SCHEMA_VERSION, kind: 'toylab-sweep', mergedFrom, series: seriesFrom, settings, runs });
   await writeFileAtomic(join(outDir, 'sweep.csv'), sweepCsv(runs));
-  await writeFileAtomic(join(outDir, 'sweep.svg'), sweepSvg(runs, settings));
+  await writeFileAtomic(join(outDir, 'sweep.svg'), await sweepSvg(runs, settings));
   await writeFileAtomic(join(outDir, 'sweep.md'), sweepMarkdown(runs, settings));
   return { runs, summary: sweepMarkdown(runs, settings) };
 }

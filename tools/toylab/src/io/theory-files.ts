@@ -8,6 +8,6 @@ export async function writeTheoryFiles(scenarios: readonly TheoryScenario[], out
   const files = [join(outDir, 'theory.json'), join(outDir, 'theory.csv'), join(outDir, 'theory.svg')];
   await writeJsonAtomic(files[0] as string, theoryJson(scenarios));
   await writeFileAtomic(files[1] as string, theoryCsv(scenarios));
-  await writeFileAtomic(files[2] as string, theorySvg(scenarios));
+  await writeFileAtomic(files[2] as string, await theorySvg(scenarios));
   return files;
 }
