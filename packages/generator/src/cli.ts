@@ -47,10 +47,10 @@ async function run(body: () => Promise<number>): Promise<void> {
   try {
     process.exitCode = await body();
   } catch (error) {
-    const { isCpiError } = await import('@cpi-bench/schemas');
-    if (!isCpiError(error)) throw error;
-    console.error(`generate: ${error.message} [${error.code}]`);
-    process.exitCode = 2;
+    const { describeCliError } = await import('@cpi-bench/schemas');
+    const { message, exitCode } = describeCliError('generate', error);
+    console.error(message);
+    process.exitCode = exitCode;
   }
 }
 

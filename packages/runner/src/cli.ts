@@ -43,13 +43,8 @@ program
 try {
   await program.parseAsync();
 } catch (error) {
-  const e = error as Error & { code?: string };
-  // CpiErrors are the user's to fix (exit 1); anything else is a bug in cpi-bench (exit 2, with a stack).
-  if (typeof e.code === 'string' && e.code.startsWith('CPI_')) {
-    process.stderr.write(`error ${e.code}: ${e.message}\n`);
-    process.exitCode = 1;
-  } else {
-    process.stderr.write(`internal error: ${e.stack ?? String(e)}\n`);
-    process.exitCode = 2;
-  }
+  const { describeCliError } = await import('@cpi-bench/schemas');
+  const { message, exitCode } = describeCliError('run', error);
+  process.stderr.write(message + '\n');
+  process.exitCode = exitCode;
 }

@@ -44,14 +44,14 @@ describe('npx run benchmark', () => {
   );
 
   it(
-    'a bad option is a one-line CpiError and exit code 1',
+    'a bad option is a one-line CpiError and exit code 2',
     async () => {
       const error = await exec(
         process.execPath,
         [BIN, 'benchmark', '--checkpoints', series, '--dataset', join(root.dir, 'nope.jsonl'), '--out', join(root.dir, 'x')],
         { timeout: CLI_TIMEOUT_MS },
       ).catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: 1, stderr: expect.stringContaining('error CPI_DATASET_NOT_FOUND') });
+      expect(error).toMatchObject({ code: 2, stderr: expect.stringContaining('error CPI_DATASET_NOT_FOUND') });
     },
     CLI_TIMEOUT_MS,
   );
@@ -109,10 +109,10 @@ describe('npx run report', () => {
   );
 
   it(
-    'a folder without predictions is a CpiError, exit code 1',
+    'a folder without predictions is a CpiError, exit code 2',
     async () => {
       const error = await exec(process.execPath, [BIN, 'report', join(root.dir, 'no-such-run')], { timeout: CLI_TIMEOUT_MS }).catch((e: unknown) => e);
-      expect(error).toMatchObject({ code: 1, stderr: expect.stringMatching(/error CPI_/) });
+      expect(error).toMatchObject({ code: 2, stderr: expect.stringMatching(/error CPI_/) });
     },
     CLI_TIMEOUT_MS,
   );

@@ -7,6 +7,7 @@ export type { JsonlLine, JsonlResult, ReadJsonlOptions } from './io/jsonl.ts';
 export { writeFileAtomic, writeJsonAtomic, writeDirAtomic } from './io/atomic.ts';
 export { sha256, sha256File } from './io/hash.ts';
 export { mulberry32 } from './random.ts';
+export { describeCliError, EXIT_USER_ERROR, EXIT_INTERNAL_ERROR } from './cli-errors.ts';
 export type * from './types.generated.ts';
 /** The schemaVersion every document written by this version carries. */
 export const SCHEMA_VERSION = 1 as const;

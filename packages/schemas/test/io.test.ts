@@ -47,3 +47,14 @@ describe('mulberry32', () => {
     expect(values.reduce((s, v) => s + v, 0) / values.length).toBeCloseTo(0.5, 1);
   });
 });
+
+describe('describeCliError', () => {
+  it('gives a CpiError one line with its code and exit 2, and a bug its stack and exit 70', async () => {
+    const { CpiError, describeCliError } = await import('../src/index.ts');
+    const user = describeCliError('run', new CpiError('CPI_DATASET_EMPTY', 'no items left', { file: 'd.jsonl' }));
+    expect(user).toEqual({ message: 'run: error CPI_DATASET_EMPTY: d.jsonl: no items left', exitCode: 2 });
+    const bug = describeCliError('run', new TypeError('x is undefined'));
+    expect(bug.exitCode).toBe(70);
+    expect(bug.message).toMatch(/^run: internal error \(please report it\): TypeError: x is undefined\n\s+at /);
+  });
+});

@@ -63,7 +63,8 @@ program.command('sweep-merge').description('merge sweep folders (e.g. one per se
 try {
   await program.parseAsync();
 } catch (error) {
-  const e = error as { code?: unknown; message?: unknown };
-  console.error(typeof e.code === 'string' && e.code.startsWith('CPI_') ? `toylab: ${String(e.message)} [${e.code}]` : error);
-  process.exitCode = typeof e.code === 'string' && e.code.startsWith('CPI_') ? 2 : 1;
+  const { describeCliError } = await import('@cpi-bench/schemas');
+  const { message, exitCode } = describeCliError('toylab', error);
+  console.error(message);
+  process.exitCode = exitCode;
 }
