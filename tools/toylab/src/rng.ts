@@ -1,6 +1,8 @@
 // A small seeded PRNG (mulberry32) so every toylab run is reproducible from its seed, independent of
 // Math.random and of the Node version.
 
+import { mulberry32 } from '@cpi-bench/schemas';
+
 /** A deterministic random source: `next()` in [0, 1). */
 export interface Rng {
   next(): number;
@@ -16,14 +18,7 @@ export interface Rng {
 
 /** Creates a seeded generator; the same seed always yields the same stream. */
 export function createRng(seed: number): Rng {
-  let state = (seed ^ 0x9e3779b9) >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32((seed ^ 0x9e3779b9) >>> 0);
   const int = (n: number): number => Math.floor(next() * n);
   return {
     next,
