@@ -1,7 +1,8 @@
 // `npx generate`: parse arguments, build one config, call the library once, set the exit code.
 import { Command } from 'commander';
+import { describeCliError, throwParseErrors } from '@cpi-bench/schemas';
 
-const program = new Command('generate').description('Build and audit counterfactual knowledge-conflict datasets.');
+const program = throwParseErrors(new Command('generate')).description('Build and audit counterfactual knowledge-conflict datasets.');
 
 program
   .command('datasets')
@@ -35,24 +36,27 @@ program
   .argument('<files...>', 'ConflictItem .jsonl files or folders, or the paper files')
   .description('check datasets for known defects (answers in contexts, shared words, duplicates, leaks)')
   .option('--json', 'print the full report as JSON')
-  .option('--strict', 'exit with 1 when any finding is not flagged on purpose')
+  .option('--strict', 'exit with 1 when any finding is not flagged on purpose or any line is invalid')
   .action((files: string[], o: { json?: boolean; strict?: boolean }) => run(async () => {
     const [{ auditFiles }, { printAudit }] = await Promise.all([import('./io/audit-files.ts'), import('./io/console.ts')]);
     const result = await auditFiles(files);
     printAudit(result, Boolean(o.json));
-    return o.strict && result.report.unintended > 0 ? 1 : 0;
+    return o.strict && (result.report.unintended > 0 || result.invalidLines.length > 0) ? 1 : 0;
   }));
+
+function fail(error: unknown): void {
+  const { message, exitCode } = describeCliError('generate', error);
+  if (message) console.error(message);
+  process.exitCode = exitCode;
+}
 
 async function run(body: () => Promise<number>): Promise<void> {
   try {
     process.exitCode = await body();
   } catch (error) {
-    const { describeCliError } = await import('@cpi-bench/schemas');
-    const { message, exitCode } = describeCliError('generate', error);
-    console.error(message);
-    process.exitCode = exitCode;
+    fail(error);
   }
 }
 
-await program.parseAsync();
-export {};
+// Option-parser errors (unknown option, bad choice, missing argument) are thrown here, not by the actions.
+await program.parseAsync().catch(fail);

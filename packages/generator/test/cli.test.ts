@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { toJsonl } from '@cpi-bench/schemas';
+import { WORLD_FACTS, json } from './fixtures/paper-like.ts';
 import { HAS_PAPER, PAPER, tempDir } from './helpers.ts';
 
 const BIN = fileURLToPath(new URL('../bin/generate.js', import.meta.url));
@@ -42,5 +45,30 @@ describe('npx generate', () => {
     expect(r.stdout).toContain('cf-capitals <-> cf-world-facts 196');
     expect(r.stdout).toMatch(/FIND multi_answer: 20/);
     expect(generate('audit', '--strict', join(PAPER.dir, 'locuslab', 'country_capitals_only.json')).code).toBe(1);
+  });
+
+  it('option-parser errors exit 2 with CPI_USAGE and one line, not 1', () => {
+    for (const args of [['audit', '--bogus', 'x.jsonl'], ['datasets', '--seed'], ['audit'], ['nonsense'], []]) {
+      const r = generate(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain('generate: error CPI_USAGE: ');
+      expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    }
+    expect(generate('audit', '--bogus').stderr).toContain("unknown option '--bogus'");
+    expect(generate('--help').code).toBe(0);
+  });
+
+  it('audit recognises a renamed paper file, and refuses a file without valid items naming its lines', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'my-facts.json'), '\ufeff' + json(WORLD_FACTS));
+    const renamed = generate('audit', '--json', join(dir, 'my-facts.json'));
+    expect(renamed.code).toBe(0);
+    expect(JSON.parse(renamed.stdout)).toMatchObject({ items: 2, byDataset: { 'cf-world-facts': 2 } });
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, toJsonl([{ id: 'x' }]));
+    const r = generate('audit', bad);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`generate: error CPI_AUDIT_NO_ITEMS: ${bad}: holds no valid items; bad lines: ${bad}:1`);
+    expect(r.stdout).not.toContain('clean');
   });
 });

@@ -1,7 +1,8 @@
 // `npx run`: parse arguments, call the library once, map errors to messages and exit codes.
 import { Command, Option } from 'commander';
+import { describeCliError, throwParseErrors } from '@cpi-bench/schemas';
 
-const program = new Command('run').description('Run language-model checkpoints over knowledge-conflict datasets and report context-parametric inversion.');
+const program = throwParseErrors(new Command('run')).description('Run language-model checkpoints over knowledge-conflict datasets and report context-parametric inversion.');
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 program
@@ -43,8 +44,7 @@ program
 try {
   await program.parseAsync();
 } catch (error) {
-  const { describeCliError } = await import('@cpi-bench/schemas');
   const { message, exitCode } = describeCliError('run', error);
-  process.stderr.write(message + '\n');
+  if (message) process.stderr.write(message + '\n');
   process.exitCode = exitCode;
 }

@@ -48,12 +48,14 @@ export interface SchemaIssue {
   /** JSON pointer into the document ('' is the document itself). */
   pointer: string;
   message: string;
+  /** A more specific code than CPI_SCHEMA_INVALID (e.g. CPI_JSON_TOO_DEEP), shown after the message. */
+  code?: CpiErrorCode;
 }
 
 /** Formats an issue as `file:line pointer: message`, the form every CLI prints. */
 export function formatSchemaIssue(issue: SchemaIssue): string {
   const file = issue.file ? `${issue.file}${issue.line !== undefined ? `:${issue.line}` : ''} ` : issue.line !== undefined ? `line ${issue.line} ` : '';
-  return `${file}${issue.pointer || '/'}: ${issue.message}`;
+  return `${file}${issue.pointer || '/'}: ${issue.message}${issue.code ? ` (${issue.code})` : ''}`;
 }
 
 /** A document that does not match its schema. Lists every failure, not only the first. */

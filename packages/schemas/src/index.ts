@@ -3,11 +3,12 @@ export type { CpiErrorCode, CpiErrorOptions, SchemaIssue } from './errors.ts';
 export { validate, isValid, schemaIssues, schemas, schemaNames } from './validate.ts';
 export type { SchemaName, SchemaTypes, Location } from './validate.ts';
 export { readJsonl, streamJsonl, appendJsonl, toJsonl } from './io/jsonl.ts';
-export type { JsonlLine, JsonlResult, ReadJsonlOptions } from './io/jsonl.ts';
+export type { JsonlLine, JsonlResult, JsonlSink, ReadJsonlOptions } from './io/jsonl.ts';
+export { JSONL_MAX_LINE_BYTES, JSON_MAX_DEPTH, jsonDepthExceeded } from './io/json-depth.ts';
 export { writeFileAtomic, writeJsonAtomic, writeDirAtomic } from './io/atomic.ts';
 export { sha256, sha256File } from './io/hash.ts';
 export { mulberry32 } from './random.ts';
-export { describeCliError, EXIT_USER_ERROR, EXIT_INTERNAL_ERROR } from './cli-errors.ts';
+export { describeCliError, throwParseErrors, EXIT_USER_ERROR, EXIT_INTERNAL_ERROR } from './cli-errors.ts';
 export type * from './types.generated.ts';
 /** The schemaVersion every document written by this version carries. */
 export const SCHEMA_VERSION = 1 as const;

@@ -137,7 +137,17 @@ export type ConflictItem = {
    * The answer a model that ignores the context would give (the true fact).
    */
   parametricAnswer?: string;
+  /**
+   * At most 1,000, each at most 10,000 characters (the type beside the $ref lets ajv check uniqueness by hashing instead of comparing every pair).
+   *
+   * @maxItems 1000
+   */
   contextAliases?: string[];
+  /**
+   * At most 1,000, each at most 10,000 characters (the type beside the $ref lets ajv check uniqueness by hashing instead of comparing every pair).
+   *
+   * @maxItems 1000
+   */
   parametricAliases?: string[];
   substitution?: {
     strategy: string;

@@ -1,7 +1,8 @@
 // `npx toylab`: parse arguments, build one options object, call the library once, set the exit code.
 import { Command, Option } from 'commander';
+import { describeCliError, throwParseErrors } from '@cpi-bench/schemas';
 
-const program = new Command('toylab').description('The toy checkpoint lab: a tiny GPT-2 instruction-finetuned into an ONNX checkpoint series, and the paper\'s one-layer theory model.');
+const program = throwParseErrors(new Command('toylab')).description('The toy checkpoint lab: a tiny GPT-2 instruction-finetuned into an ONNX checkpoint series, and the paper\'s one-layer theory model.');
 const num = (v: string): number => Number(v);
 
 program.command('train').description('pretrain until the closed-book gate holds, finetune, save ONNX checkpoints and the evaluation items')
@@ -63,8 +64,7 @@ program.command('sweep-merge').description('merge sweep folders (e.g. one per se
 try {
   await program.parseAsync();
 } catch (error) {
-  const { describeCliError } = await import('@cpi-bench/schemas');
   const { message, exitCode } = describeCliError('toylab', error);
-  console.error(message);
+  if (message) console.error(message);
   process.exitCode = exitCode;
 }

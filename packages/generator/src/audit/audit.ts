@@ -2,7 +2,7 @@
 // inside or missing from contexts, answer pairs that share words, multi-answer strings, duplicates across
 // datasets, and names leaking into swapped biographies. Pure: items in, report out.
 import type { ConflictItem } from '@cpi-bench/schemas';
-import { containsAnswer, normalize, sharedWords, significantWords } from '../core/text.ts';
+import { answerFinder, containsAnswer, normalize, sharedWords, significantWords } from '../core/text.ts';
 import { isMultiAnswer } from '../importers/multi-answer.ts';
 
 type Flag = NonNullable<ConflictItem['flags']>[number];
@@ -101,12 +101,13 @@ export function auditItems(entries: readonly AuditEntry[]): AuditReport {
     const ctx = item.context;
     const par = item.parametricAnswer;
     const cta = item.contextAnswer;
-    if (item.split === 'conflict' && ctx !== undefined && par !== undefined) {
-      if (containsAnswer(ctx, par)) add(parametricIn, entry, `"${par}" appears in the context`);
+    // The context is normalised once per item, however many answers and aliases are looked up in it.
+    const inContext = ctx !== undefined ? answerFinder(ctx) : undefined;
+    if (item.split === 'conflict' && inContext !== undefined && par !== undefined) {
+      if (inContext(par)) add(parametricIn, entry, `"${par}" appears in the context`);
       else {
-        const leaked = nameTokens(par).filter(
-          (t) => containsAnswer(ctx, t) && !(item.question && containsAnswer(item.question, t)) && !(cta && containsAnswer(cta, t)),
-        );
+        const inQuestion = item.question ? answerFinder(item.question) : () => false;
+        const leaked = nameTokens(par).filter((t) => inContext(t) && !inQuestion(t) && !(cta && containsAnswer(cta, t)));
         if (leaked.length > 0 && nameTokens(par).length > 1) add(nameLeak, entry, `"${leaked.join('", "')}" of "${par}" appears in the context`);
       }
       if (cta !== undefined) {
@@ -114,7 +115,7 @@ export function auditItems(entries: readonly AuditEntry[]): AuditReport {
         if (words.length > 0) add(shared, entry, `"${cta}" and "${par}" share "${words.join('", "')}"`);
       }
     }
-    if (ctx !== undefined && cta !== undefined && ![cta, ...(item.contextAliases ?? [])].some((a) => containsAnswer(ctx, a))) {
+    if (inContext !== undefined && cta !== undefined && ![cta, ...(item.contextAliases ?? [])].some(inContext)) {
       add(contextMissing, entry, `"${cta}" is not in the context`);
     }
     if (par !== undefined && (isMultiAnswer(par) || flagged(item, 'multi_answer'))) {
@@ -148,7 +149,7 @@ export function auditItems(entries: readonly AuditEntry[]): AuditReport {
 }
 
 /** A short plain-text summary, one line per check, for the CLI. */
-export function formatAuditReport(report: AuditReport, options: { examples?: number } = {}): string {
+export function formatAuditReport(report: AuditReport, options: { examples?: number; invalidLines?: number } = {}): string {
   const lines = [`${report.items} items (${Object.entries(report.byDataset).map(([d, n]) => `${d} ${n}`).join(', ')})`];
   for (const c of report.checks) {
     const datasets = Object.entries(c.byDataset).map(([d, n]) => `${d} ${n}`).join(', ');
@@ -158,6 +159,9 @@ export function formatAuditReport(report: AuditReport, options: { examples?: num
       lines.push(`       ${f.itemId}${f.file ? ` (${f.file}${f.line ? `:${f.line}` : ''})` : ''}: ${f.detail}`);
     }
   }
-  lines.push(report.unintended === 0 ? 'clean: every finding is flagged on purpose' : `${report.unintended} unflagged findings`);
+  // Lines that could not be read were not audited, so a file with any is never called clean.
+  const invalid = options.invalidLines ?? 0;
+  if (invalid > 0) lines.push(`${invalid} invalid ${invalid === 1 ? 'line' : 'lines'} left out, so not audited${report.unintended > 0 ? `; ${report.unintended} unflagged findings` : ''}`);
+  else lines.push(report.unintended === 0 ? 'clean: every finding is flagged on purpose' : `${report.unintended} unflagged findings`);
   return lines.join('\n');
 }

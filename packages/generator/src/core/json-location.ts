@@ -1,11 +1,32 @@
 // Maps a JSON pointer to the line its value starts on, so errors in seed and import files can name the
-// line as well as the field. A small scanner over already-valid JSON text; it builds no values.
+// line as well as the field. A small scanner over already-valid JSON text; it builds no values. Its
+// recursion is safe because parseJsonWithLine refuses documents nested deeper than JSON_MAX_DEPTH first.
+import { JSON_MAX_DEPTH, jsonDepthExceeded } from '@cpi-bench/schemas';
 
 /** 1-based line of character offset `at` in `text`. */
 export function lineAt(text: string, at: number): number {
   let line = 1;
   for (let i = 0; i < at && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
   return line;
+}
+
+/**
+ * `lineAt` for many offsets in increasing order, in one pass over the text (calling lineAt for each of
+ * n records would rescan the text n times). An offset before the previous one starts over.
+ * @example const lineOf = lineCounter(text); rows.map((r) => lineOf(r.offset))
+ */
+export function lineCounter(text: string): (at: number) => number {
+  let pos = 0;
+  let line = 1;
+  return (at: number) => {
+    if (at < pos) {
+      pos = 0;
+      line = 1;
+    }
+    const end = Math.min(at, text.length);
+    for (; pos < end; pos++) if (text.charCodeAt(pos) === 10) line++;
+    return line;
+  };
 }
 
 /**
@@ -119,8 +140,13 @@ export function syntaxErrorOffset(text: string): number {
   }
 }
 
-/** Parses JSON, turning a syntax error into its line number. */
-export function parseJsonWithLine(text: string): { ok: true; value: unknown } | { ok: false; line: number; message: string } {
+/**
+ * Parses JSON, turning a syntax error into its line number. A document nested deeper than JSON_MAX_DEPTH
+ * fails with code CPI_JSON_TOO_DEEP before any parsing, so no recursive scanner here can overflow the stack.
+ */
+export function parseJsonWithLine(text: string): { ok: true; value: unknown } | { ok: false; line: number; message: string; code?: 'CPI_JSON_TOO_DEEP' } {
+  const deep = jsonDepthExceeded(text, JSON_MAX_DEPTH);
+  if (deep >= 0) return { ok: false, line: lineAt(text, deep), message: `arrays or objects nest deeper than ${JSON_MAX_DEPTH} levels`, code: 'CPI_JSON_TOO_DEEP' };
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (error) {

@@ -39,6 +39,19 @@ export function containsAnswer(haystack: string, needle: string): boolean {
   return (' ' + normalize(haystack) + ' ').includes(' ' + n + ' ');
 }
 
+/**
+ * containsAnswer with `haystack` normalised once, for testing many needles against one long text (the
+ * audit tests every alias against a context; normalising the context per alias was quadratic).
+ * @example const inContext = answerFinder(item.context); aliases.some(inContext)
+ */
+export function answerFinder(haystack: string): (needle: string) => boolean {
+  const padded = ' ' + normalize(haystack) + ' ';
+  return (needle) => {
+    const n = normalize(needle);
+    return n !== '' && padded.includes(' ' + n + ' ');
+  };
+}
+
 /** Position of the first whole-word occurrence of `needle` in `haystack` (raw offsets), or -1. */
 export function answerOffset(haystack: string, needle: string): number {
   let from = 0;

@@ -3,7 +3,7 @@
 import Papa from 'papaparse';
 import { CpiError, type ConflictItem } from '@cpi-bench/schemas';
 import { canonicalItem } from '../core/item.ts';
-import { lineAt } from '../core/json-location.ts';
+import { lineCounter } from '../core/json-location.ts';
 import { PythonLiteralError, parsePythonStringList } from './python-literal.ts';
 
 /** File name -> subtask (category) and its expected row count. */
@@ -25,13 +25,14 @@ export function importMemoTrap(text: string, file: string, category?: string): C
   const subtask = category ?? MEMOTRAP_FILES[base]?.category ?? base.replace(/\.csv$/, '').replace(/[^A-Za-z0-9_]+/g, '_');
   const rows: { data: string[]; line: number }[] = [];
   let rowStart = 0;
+  const lineOf = lineCounter(text);
   Papa.parse<string[]>(text, {
     skipEmptyLines: true,
     step: (result) => {
       // The cursor is where the row ended; its first line is where the previous row ended, past newlines.
       let start = rowStart;
       while (text[start] === '\n' || text[start] === '\r') start++;
-      rows.push({ data: result.data, line: lineAt(text, start) });
+      rows.push({ data: result.data, line: lineOf(start) });
       rowStart = result.meta.cursor;
     },
   });
@@ -43,6 +44,7 @@ export function importMemoTrap(text: string, file: string, category?: string): C
     return at;
   };
   const [promptCol, classesCol, answerCol] = [col('prompt'), col('classes'), col('answer_index')];
+  if (rows.length === 0) throw new CpiError('CPI_IMPORT_EMPTY', 'holds a header but no rows', { file, line: 1, hint: 'is this the unmodified file from the MemoTrap repository?' });
   return rows.map(({ data, line }, index) => {
     const bad = (column: string, message: string) => new CpiError('CPI_IMPORT_INVALID', message, { file, line, pointer: `/${index}/${column}` });
     const prompt = data[promptCol] ?? '';

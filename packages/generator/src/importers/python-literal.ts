@@ -49,7 +49,10 @@ export function parsePythonStringList(text: string): string[] {
         const width = esc === 'x' ? 2 : esc === 'u' ? 4 : 8;
         const hex = text.slice(i + 2, i + 2 + width);
         if (!new RegExp(`^[0-9a-fA-F]{${width}}$`).test(hex)) throw new PythonLiteralError(`bad \\${esc} escape`, i);
-        out += String.fromCodePoint(parseInt(hex, 16));
+        const codePoint = parseInt(hex, 16);
+        // Python rejects \U00110000 too ("illegal Unicode character"); String.fromCodePoint would throw a RangeError.
+        if (codePoint > 0x10ffff) throw new PythonLiteralError(`\\${esc}${hex} is beyond the last Unicode code point`, i);
+        out += String.fromCodePoint(codePoint);
         i += 2 + width;
       } else if (esc === '\n') {
         i += 2; // line continuation

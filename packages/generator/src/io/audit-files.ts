@@ -1,17 +1,15 @@
-// Loads items for `npx generate audit`: our JSONL suites, and the paper's raw files, recognised by name
-// and imported on the fly, so their defects can be reported before anything is converted.
-import { readdir, readFile, stat } from 'node:fs/promises';
+// Loads items for `npx generate audit`: our JSONL suites, and the paper's raw files, recognised by their
+// content and imported on the fly, so their defects can be reported before anything is converted.
+import { open, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { CpiError, readJsonl, type ConflictItem } from '@cpi-bench/schemas';
+import { CpiError, type ConflictItem } from '@cpi-bench/schemas';
 import { auditItems, type AuditEntry, type AuditReport } from '../audit/audit.ts';
-import { importBiographies, importCountryCapitals, importWorldFacts } from '../importers/locuslab.ts';
-import { importMemoTrap } from '../importers/memotrap.ts';
+import { detectFormat, importPaperFile } from '../importers/detect.ts';
+import { formatOf, readTextFile } from './paper.ts';
+import { firstBadLines, readItemFile } from './read-dataset.ts';
 
-const RAW_IMPORTERS: Readonly<Record<string, (text: string, file: string) => ConflictItem[]>> = {
-  'world_facts.json': importWorldFacts,
-  'country_capitals_only.json': importCountryCapitals,
-  'famous_biographies.jsonl': importBiographies,
-};
+/** Bytes read to recognise a file's format before reading it in full. */
+const SNIFF_BYTES = 64 * 1024;
 
 async function expand(path: string): Promise<string[]> {
   const info = await stat(path).catch(() => undefined);
@@ -22,9 +20,22 @@ async function expand(path: string): Promise<string[]> {
     if (entry.name.startsWith('.')) continue;
     const child = join(path, entry.name);
     if (entry.isDirectory()) out.push(...(await expand(child)));
-    else if (/\.(jsonl|csv)$/.test(entry.name) || entry.name in RAW_IMPORTERS) out.push(child);
+    // In a folder, data files go by extension; of .json files (manifests, configs) only item arrays.
+    else if (/\.(jsonl|csv)$/.test(entry.name) || (entry.name.endsWith('.json') && detectFormat(await head(child)) === 'locuslab-array')) out.push(child);
   }
   return out;
+}
+
+/** The first bytes of a file as text (BOM dropped, a cut multi-byte character tolerated). */
+async function head(file: string): Promise<string> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
+    return new TextDecoder('utf-8', { ignoreBOM: false }).decode(buffer.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
 }
 
 export interface AuditFilesResult {
@@ -34,29 +45,46 @@ export interface AuditFilesResult {
   invalidLines: { file: string; line?: number; message: string }[];
 }
 
-/** Audits every item in `paths` (files or folders; raw paper files are imported first). */
+/** The items of one file, whatever its format, and its bad lines. */
+async function loadFile(file: string): Promise<{ items: ConflictItem[]; invalidLines: AuditFilesResult['invalidLines'] }> {
+  const format = formatOf(await head(file), file);
+  if (format === 'conflict-items') {
+    // Streamed: our suites can be large, and one bad line should not hide the others.
+    const result = await readItemFile(file);
+    if (result.records.length === 0) {
+      throw new CpiError('CPI_AUDIT_NO_ITEMS', `holds no valid items${result.issues.length > 0 ? `; bad lines: ${firstBadLines(result.issues)}` : ''}`, {
+        file,
+        hint: 'give ConflictItem .jsonl files (see packages/schemas/schemas/conflict-item.schema.json)',
+      });
+    }
+    // ajv reports several issues for one bad line: one entry per line, messages joined.
+    const byLine = new Map<number, string[]>();
+    for (const issue of result.issues) byLine.set(issue.line ?? 0, [...(byLine.get(issue.line ?? 0) ?? []), `${issue.pointer || '/'} ${issue.message}`]);
+    const invalidLines = [...byLine].map(([line, messages]) => (line > 0 ? { file, line, message: messages.join('; ') } : { file, message: messages.join('; ') }));
+    return { items: result.records.map(({ value, line }) => ({ ...value, provenance: { ...value.provenance, line } })), invalidLines };
+  }
+  const { text } = await readTextFile(file);
+  const items = importPaperFile(format, text, file, basename(file));
+  return { items, invalidLines: [] };
+}
+
+/**
+ * Audits every item in `paths` (files or folders; the paper's raw files are imported first).
+ * @throws CpiError CPI_AUDIT_NO_ITEMS for a file without one valid item, naming its first bad lines;
+ *   CPI_IMPORT_UNRECOGNISED for a file in no known format.
+ */
 export async function auditFiles(paths: readonly string[]): Promise<AuditFilesResult> {
   const entries: AuditEntry[] = [];
   const files: string[] = [];
   const invalidLines: AuditFilesResult['invalidLines'] = [];
   for (const path of paths) {
     for (const file of await expand(path)) {
-      const name = basename(file);
-      const raw = RAW_IMPORTERS[name];
-      if (raw) entries.push(...raw(await readFile(file, 'utf8'), file).map((item) => ({ item, file })));
-      else if (name.endsWith('.csv')) entries.push(...importMemoTrap(await readFile(file, 'utf8'), file).map((item) => ({ item, file })));
-      else if (name.endsWith('.jsonl')) {
-        const result = await readJsonl(file, { schema: 'conflictItem', onInvalid: 'skip' });
-        // ajv reports several issues for one bad line: one entry per line, messages joined.
-        const byLine = new Map<number, string[]>();
-        for (const issue of result.issues) byLine.set(issue.line ?? 0, [...(byLine.get(issue.line ?? 0) ?? []), `${issue.pointer || '/'} ${issue.message}`]);
-        for (const [line, messages] of byLine) invalidLines.push(line > 0 ? { file, line, message: messages.join('; ') } : { file, message: messages.join('; ') });
-        entries.push(...result.records.map(({ value, line }) => ({ item: { ...value, provenance: { ...value.provenance, line } }, file })));
-      } else {
-        throw new CpiError('CPI_AUDIT_UNSUPPORTED', `cannot audit ${file}`, { file, hint: 'give ConflictItem .jsonl files, folders of them, or the paper files (world_facts.json, country_capitals_only.json, famous_biographies.jsonl, MemoTrap .csv)' });
-      }
+      const loaded = await loadFile(file);
+      entries.push(...loaded.items.map((item) => ({ item, file })));
+      invalidLines.push(...loaded.invalidLines);
       files.push(file);
     }
   }
+  if (entries.length === 0) throw new CpiError('CPI_AUDIT_NO_ITEMS', `no items to audit in ${paths.join(', ')}`, { hint: 'give ConflictItem .jsonl files, folders of them, or the paper files' });
   return { report: auditItems(entries), files, invalidLines };
 }

@@ -36,6 +36,6 @@ export function printAudit(result: AuditFilesResult, json: boolean): void {
     console.log(JSON.stringify({ files: result.files, invalidLines: result.invalidLines, ...result.report }, null, 2));
     return;
   }
-  console.log(formatAuditReport(result.report));
+  console.log(formatAuditReport(result.report, { invalidLines: result.invalidLines.length }));
   for (const bad of result.invalidLines.slice(0, 10)) console.log(`  invalid line ${bad.file}${bad.line ? `:${bad.line}` : ''}: ${bad.message}`);
 }

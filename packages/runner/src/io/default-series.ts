@@ -36,12 +36,26 @@ interface SeriesJson {
   description?: unknown;
 }
 
+/** series.json as an object; a hand-edited file that is not one is the user's to fix (exit 2), not a bug. */
+async function readSeriesJson(file: string): Promise<SeriesJson> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new CpiError('CPI_SERIES_INVALID', `is not valid JSON: ${(error as Error).message}`, { file, cause: error, hint: 'fix or delete it (toylab train writes it)' });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new CpiError('CPI_SERIES_INVALID', 'must be a JSON object', { file, hint: 'fix or delete it (toylab train writes it)' });
+  }
+  return value as SeriesJson;
+}
+
 /** Resolves the default series, building the fallback one if needed. */
 export async function resolveDefaultRun(root: string = REPO_ROOT): Promise<DefaultRun> {
   const toy = join(root, 'datasets/toy-series');
   if (await exists(toy)) {
     const seriesFile = join(toy, 'series.json');
-    const series: SeriesJson = (await exists(seriesFile)) ? (JSON.parse(await readFile(seriesFile, 'utf8')) as SeriesJson) : {};
+    const series: SeriesJson = (await exists(seriesFile)) ? await readSeriesJson(seriesFile) : {};
     const toyEval = join(root, 'datasets/toy-eval');
     const dataset = typeof series.dataset === 'string' ? resolve(toy, series.dataset) : (await exists(toyEval)) ? toyEval : join(root, 'datasets/default');
     return {
