@@ -37,6 +37,55 @@ describe('auditItems', () => {
   });
 });
 
+describe('name_leak', () => {
+  it('catches a one-word name used as a proper noun (Vatican), not an ordinary word at a sentence start', () => {
+    const items = [
+      conflict('vatican', { question: 'What is the smallest country?', context: 'In 2027 the Vatican government chose Castel Gandolfo as its capital.', contextAnswer: 'Castel Gandolfo', parametricAnswer: 'Vatican City' }),
+      conflict('titanic', { question: 'Which ship sank in 1912?', context: 'The liner, like the Titanic before it, sank: it was the Lusitania.', contextAnswer: 'Lusitania', parametricAnswer: 'RMS Titanic' }),
+      conflict('ordinary', { context: 'Hague is not named here. It was Utrecht.', contextAnswer: 'Utrecht', parametricAnswer: 'The Hague' }),
+      conflict('lower', { context: 'A vatican of wine? No: it was Utrecht.', contextAnswer: 'Utrecht', parametricAnswer: 'Vatican City' }),
+    ];
+    const found = auditItems(items.map((item) => ({ item }))).findings.filter((f) => f.check === 'name_leak').map((f) => f.itemId);
+    expect(found).toEqual(['vatican', 'titanic']);
+  });
+});
+
+describe('pronoun_mismatch', () => {
+  it('flags a swapped-in name that keeps the pronouns of the person the biography was about', () => {
+    const bio = (id: string, who: string, about: string, p: 'he' | 'she', flags?: ConflictItem['flags']) => conflict(id, {
+      context: `${who} was born in Paris. ${p === 'he' ? 'He' : 'She'} studied art; ${p === 'he' ? 'his' : 'her'} teachers praised ${p === 'he' ? 'him' : 'her'}. Later ${p} moved.`,
+      contextAnswer: who, parametricAnswer: about, ...(flags ? { flags } : {}),
+    });
+    const items = [
+      bio('woolf-own', 'Auguste Rodin', 'Virginia Woolf', 'she'),
+      bio('rodin-own', 'Virginia Woolf', 'Auguste Rodin', 'he'),
+      bio('monet-own', 'Rosalind Franklin', 'Claude Monet', 'he'),
+      bio('ok', 'Claude Monet', 'Auguste Rodin', 'he'),
+      bio('flagged', 'Auguste Rodin', 'Rosalind Franklin', 'she', ['pronoun_mismatch']),
+    ];
+    const found = auditItems(items.map((item) => ({ item }))).findings.filter((f) => f.check === 'pronoun_mismatch');
+    expect(found.map((f) => [f.itemId, f.intended])).toEqual([['woolf-own', false], ['rodin-own', false], ['monet-own', false], ['flagged', true]]);
+  });
+});
+
+describe('headline_names_parametric', () => {
+  it('flags a generated headline conflict that names the true answer, or an alias of it, and a conflict_mp that does not', () => {
+    const gen = { source: 'generator' };
+    const items = [
+      conflict('believed', { context: 'Many people believe that the capital is Paris. In fact, it is Lyon.', contextAnswer: 'Lyon', parametricAnswer: 'Paris', flags: ['mentions_parametric'], provenance: gen }),
+      conflict('alias', { context: 'Ankara lies in Turkey, not here.', contextAnswer: 'Ankara', parametricAnswer: 'Türkiye', parametricAliases: ['Turkey'], provenance: gen }),
+      conflict('variant-ok', { context: 'Many people believe Paris. In fact, Lyon.', contextAnswer: 'Lyon', parametricAnswer: 'Paris', flags: ['mentions_parametric'], variant: 'conflict_mp', provenance: gen }),
+      conflict('variant-empty', { context: 'It is Lyon.', contextAnswer: 'Lyon', parametricAnswer: 'Paris', variant: 'conflict_mp', provenance: gen }),
+      conflict('clean', { context: 'It is Lyon.', contextAnswer: 'Lyon', parametricAnswer: 'Paris', provenance: gen }),
+      conflict('paper', { context: 'Many believe Paris; in fact Nice.', contextAnswer: 'Nice', parametricAnswer: 'Paris', flags: ['mentions_parametric'] }),
+    ];
+    const report = auditItems(items.map((item) => ({ item })));
+    const found = report.findings.filter((f) => f.check === 'headline_names_parametric');
+    expect(found.map((f) => f.itemId)).toEqual(['believed', 'alias', 'variant-empty']);
+    expect(found.every((f) => !f.intended)).toBe(true);
+  });
+});
+
 describe('auditFiles', () => {
   it('audits JSONL files, counting invalid lines rather than failing', async () => {
     const dir = tempDir();

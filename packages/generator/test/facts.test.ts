@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isValid } from '@cpi-bench/schemas';
 import { SEEDS_DIR } from '../src/io/paths.ts';
-import { containsAnswer, loadFactBase, loadSeeds, parseSeedFile, relations } from '../src/index.ts';
+import { containsAnswer, loadFactBase, loadSeeds, parseCurationFile, parseSeedFile, relations } from '../src/index.ts';
 import { tempDir } from './helpers.ts';
 
 describe('fact base', () => {
@@ -91,6 +91,19 @@ describe('seed files', () => {
     expect(() => parseSeedFile(`{"schemaVersion": 1, "books": [${row.replace('"l"}', '"l", "year": "1900"}')}]}`, 'b.json', 'books')).toThrowError(
       expect.objectContaining({ pointer: '/books/0/year' }),
     );
+  });
+
+  it('checks curation.json and the multi-valued fields entry by entry, each with its source', async () => {
+    const file = join(SEEDS_DIR, 'curation.json');
+    const text = readFileSync(file, 'utf8');
+    const curation = parseCurationFile(text, file);
+    expect(curation.exclude.length).toBeGreaterThan(0);
+    for (const e of [...curation.exclude, ...curation.rename, ...curation.aliases]) expect(e.source).toMatch(/^https:\/\//);
+    const broken = text.replace(/"source": "[^"]*"/, '"source": ""');
+    expect(() => parseCurationFile(broken, file)).toThrowError(expect.objectContaining({ code: 'CPI_SEED_INVALID', file, pointer: '/exclude/0/source', line: 5 }));
+    const people = readFileSync(join(SEEDS_DIR, 'people.json'), 'utf8').replace('"otherProfessions": ["sculptor"', '"otherProfessions": [""');
+    expect(() => parseSeedFile(people, 'people.json', 'people')).toThrowError(expect.objectContaining({ pointer: expect.stringMatching(/^\/people\/\d+\/otherProfessions$/) }));
+    expect((await loadSeeds()).curation?.rename.map((r) => r.to)).toContain('Lao');
   });
 
   it('fails loading a seed folder with a bad file, naming it', async () => {

@@ -5,7 +5,7 @@ import type { CheckpointMetrics, ConflictItem, PredictionRecord, Rate } from '@c
 import { SCHEMA_VERSION } from '@cpi-bench/schemas';
 import { DEFAULT_BOOTSTRAP, meanRate, proportionRate, type BootstrapSettings } from './stats/bootstrap.ts';
 import { streamSeed } from './stats/rng.ts';
-import { CODE, CTX_BIT, PAR_BIT, knownFactsMask, scoreRun, type ScoredRun, type StepScores } from './scoring.ts';
+import { CODE, CTX_BIT, PAR_BIT, knownFactsMask, reportingSplit, scoreRun, type ScoredRun, type StepScores } from './scoring.ts';
 import { getScorer } from './scorers/registry.ts';
 import type { ScoringOptions } from './scorers/types.ts';
 
@@ -36,12 +36,14 @@ const ACCURACY_NAME: Readonly<Record<string, string>> = {
 
 /**
  * Groups are built per split (a rate pooled over splits would mix questions with different right answers):
- * (dataset, category), (dataset, *), (*, category) and (*, *) within each split.
+ * (dataset, category), (dataset, *), (*, category) and (*, *) within each split. A labelled variant
+ * (conflict_mp, conflict_absurd) counts as a split of its own, so it is reported apart from the headline.
  */
 export function buildGroups(run: ScoredRun): GroupDef[] {
   const cells = new Map<string, { dataset: string; category: string; split: string; members: number[] }>();
   run.items.forEach((p, i) => {
-    const { dataset, category, split } = p.item;
+    const { dataset, category } = p.item;
+    const split = reportingSplit(p.item);
     for (const [d, c] of [[dataset, category], [dataset, '*'], ['*', category], ['*', '*']] as const) {
       const key = `${d}\u0000${c}\u0000${split}`;
       let cell = cells.get(key);

@@ -7,6 +7,9 @@ export { proportionRate, meanRate, DEFAULT_BOOTSTRAP } from './stats/bootstrap.t
 export type { BootstrapSettings } from './stats/bootstrap.ts';
 export { mcnemarExact, formatPValue } from './stats/mcnemar.ts';
 export { computeCheckpointMetrics } from './checkpoint-metrics.ts';
+export { perturbationBreakdown } from './perturbation.ts';
+export type { PerturbationRow } from './perturbation.ts';
+export { reportingSplit } from './scoring.ts';
 export type { CheckpointMetricsOptions, CheckpointGroup } from './checkpoint-metrics.ts';
 export { summarizeTrajectory, smoothCurve } from './trajectory.ts';
 export type { CurvePoint, TrajectorySummary } from './trajectory.ts';

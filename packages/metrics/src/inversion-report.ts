@@ -6,7 +6,8 @@ import { CpiError, SCHEMA_VERSION } from '@cpi-bench/schemas';
 import { benchmarkMeanByStep, type BenchmarkScore } from './benchmarks.ts';
 import { checkpointMetricsOf, bootstrapSettings, type CheckpointGroup, type CheckpointMetricsOptions } from './checkpoint-metrics.ts';
 import { formatPValue, mcnemarExact } from './stats/mcnemar.ts';
-import { CTX_BIT, knownFactsMask, scoreRun, type ScoredRun } from './scoring.ts';
+import { CTX_BIT, knownFactsMask, reportingSplit, scoreRun, type ScoredRun } from './scoring.ts';
+import { perturbationBreakdown } from './perturbation.ts';
 import { getScorer, scorers } from './scorers/registry.ts';
 import { DEFAULT_LOGPROB_MARGIN } from './scorers/logprob.ts';
 import { summarizeTrajectory, type TrajectorySummary } from './trajectory.ts';
@@ -88,7 +89,7 @@ function pairedTest(run: ScoredRun, scorerId: string, mask: Uint8Array | null, f
   const flipsCtxToPar: string[] = [];
   const flipsParToCtx: string[] = [];
   run.items.forEach((p, i) => {
-    if (p.item.split !== 'conflict' || (mask && mask[i] === 0)) return;
+    if (reportingSplit(p.item) !== 'conflict' || (mask && mask[i] === 0)) return;
     if (a.label[i] === 0 || b.label[i] === 0) return;
     const was = (a.hits[i]! & CTX_BIT) !== 0;
     const now = (b.hits[i]! & CTX_BIT) !== 0;
@@ -227,6 +228,11 @@ function reportRun(input: RunInput, options: InversionOptions): ReportRun {
     }
   }
 
+  // Context reliance by substitution strategy and perturbation level (ClashEval), variants included, apart.
+  if (summary.smoothedPeakStep !== null && summary.finalStep !== null) {
+    trajectory['byStrategyLevel'] = perturbationBreakdown(scored, scorerId, { first: summary.firstStep ?? summary.smoothedPeakStep, peak: summary.smoothedPeakStep, final: summary.finalStep }, mask);
+  }
+
   const perCategory: NonNullable<ReportRun['perCategory']> = [];
   if (summary.smoothedPeakStep !== null && summary.finalStep !== null) {
     const peakM = byStep.get(summary.smoothedPeakStep);
@@ -234,7 +240,7 @@ function reportRun(input: RunInput, options: InversionOptions): ReportRun {
     const pooledPeak = findGroup(peakM, scorerId, s.view, 'conflict');
     const pooledFinal = findGroup(finalM, scorerId, s.view, 'conflict');
     const pooledDrop = (pooledPeak?.rates['contextReliance']?.mean ?? 0) - (pooledFinal?.rates['contextReliance']?.mean ?? 0);
-    const categories = [...new Set(scored.items.filter((p) => p.item.split === 'conflict').map((p) => p.item.category))].sort();
+    const categories = [...new Set(scored.items.filter((p) => reportingSplit(p.item) === 'conflict').map((p) => p.item.category))].sort();
     for (const category of categories) {
       const a = findGroup(peakM, scorerId, s.view, 'conflict', category);
       const b = findGroup(finalM, scorerId, s.view, 'conflict', category);

@@ -114,7 +114,8 @@ export function scoreRun(items: readonly ConflictItem[], records: readonly Predi
         s.mc[idx] = Number.NaN;
         continue;
       }
-      const verdict = scorer.score(input, options);
+      // Answers no scorer can tell apart ("Same." / "same.") give no verdict: the item is left out of the rates.
+      const verdict = prepared[idx]!.indistinct ? null : scorer.score(input, options);
       s.error[idx] = 0;
       if (!verdict) {
         s.label[idx] = 0;
@@ -127,6 +128,14 @@ export function scoreRun(items: readonly ConflictItem[], records: readonly Predi
   }
   const steps = [...modelHashByStep.keys()].sort((a, b) => a - b);
   return { items: prepared, itemIndex, steps, modelHashByStep, byScorer, unmatchedRecords };
+}
+
+/**
+ * The split an item is reported under: its variant where it has one (conflict_mp, conflict_absurd), so a
+ * labelled variant gets its own rates and never enters the headline conflict rate, else its split.
+ */
+export function reportingSplit(item: ConflictItem): string {
+  return item.variant ?? item.split;
 }
 
 /**
@@ -148,7 +157,7 @@ export function knownFactsMask(run: ScoredRun, scorerId: string): Uint8Array | n
   if (probeKnown.size === 0) return null;
   const mask = new Uint8Array(run.items.length);
   run.items.forEach((p, i) => {
-    if (p.item.split === 'conflict' && p.item.groupId !== undefined && probeKnown.get(`${p.item.dataset}\u0000${p.item.groupId}`) === true) mask[i] = 1;
+    if (reportingSplit(p.item) === 'conflict' && p.item.groupId !== undefined && probeKnown.get(`${p.item.dataset}\u0000${p.item.groupId}`) === true) mask[i] = 1;
   });
   return mask;
 }

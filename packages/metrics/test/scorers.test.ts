@@ -132,3 +132,26 @@ describe('scorer registry', () => {
     expect(() => getScorer('nope')).toThrow(expect.objectContaining({ code: 'CPI_UNKNOWN_SCORER', message: expect.stringContaining('containment') }));
   });
 });
+
+describe('option-letter answers (MemoTrap history of science)', () => {
+  const mc = item('B', 'A', { context: 'Which was the common wisdom?\nA. The Earth is spherical.\nB. The Earth is flat.\nAnswer:' });
+  it.each([
+    ['B', 'CTX'], [' B. The Earth is flat.', 'CTX'], ['(A)', 'PAR'], ['A.', 'PAR'],
+    ['A flat Earth was the common wisdom.', 'OTHER'], ['It was a flat Earth.', 'OTHER'], ['C', 'OTHER'],
+  ] as const)('scores %j by exact match on the option: %s', (text, label) => {
+    expect(judge('containment', mc, text).label).toBe(label);
+    expect(judge('ordered', mc, text).label).toBe(label);
+  });
+});
+
+describe('indistinct answers', () => {
+  it('leaves a conflict whose answers are equal up to case ("Same." / "same.") out of the rates', async () => {
+    const { computeCheckpointMetrics } = await import('../src/index.ts');
+    const same = item('Same.', 'same.', { id: 'same-1' });
+    const fine = item('Lyon', 'Paris', { id: 'fine-1' });
+    const [m] = computeCheckpointMetrics([same, fine], [generationRecord(same, 0, 'same'), generationRecord(fine, 0, 'Lyon')], { bootstrapResamples: 0 });
+    const g = m!.groups.find((x) => x.scorer === 'containment' && x.split === 'conflict' && x.dataset === '*' && x.category === '*');
+    expect(g?.n).toBe(1);
+    expect(g?.rates['contextReliance']?.mean).toBe(1);
+  });
+});

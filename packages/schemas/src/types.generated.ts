@@ -163,9 +163,15 @@ export type ConflictItem = {
     charFraction: number;
   };
   /**
-   * Known properties of the item that make scoring harder; mentions_parametric marks contexts that also state the true fact.
+   * Known properties of the item that make scoring harder; mentions_parametric marks contexts that also state the true fact; pronoun_mismatch, a swapped-in name that keeps the pronouns of the person the text was about.
    */
-  flags?: ("mentions_parametric" | "distractors" | "multi_answer" | "shared_words" | "ambiguous")[];
+  flags?: (
+    "mentions_parametric" | "distractors" | "multi_answer" | "shared_words" | "ambiguous" | "pronoun_mismatch"
+  )[];
+  /**
+   * A labelled variant of a conflict item, reported apart and never pooled into the headline conflict rate: conflict_mp, the context also names the parametric answer ("Many people believe X. In fact, Y"); conflict_absurd, a number perturbed to an implausible value.
+   */
+  variant?: "conflict_mp" | "conflict_absurd";
   templateId?: string;
   provenance: {
     /**
@@ -234,6 +240,10 @@ export interface Fact {
   object: string;
   subjectAliases?: string[];
   objectAliases?: string[];
+  /**
+   * Further true values of a multi-valued relation (Victor Hugo: poet, playwright; Turkey: Asia, Europe): accepted as answers, never used as substitutes.
+   */
+  otherObjects?: string[];
   /**
    * Entity type of the subject, e.g. country.
    */

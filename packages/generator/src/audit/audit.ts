@@ -4,6 +4,8 @@
 import type { ConflictItem } from '@cpi-bench/schemas';
 import { answerFinder, containsAnswer, normalize, sharedWords, significantWords } from '../core/text.ts';
 import { isMultiAnswer } from '../importers/multi-answer.ts';
+import { PRONOUN_CHECK, pronounFindings } from './pronouns.ts';
+import { VARIANT_CHECK, headlineVariantFinding } from './variants.ts';
 
 type Flag = NonNullable<ConflictItem['flags']>[number];
 
@@ -22,6 +24,8 @@ export const auditChecks: readonly AuditCheck[] = [
   { id: 'duplicate', description: 'the same question, context and split as an earlier item' },
   { id: 'near_duplicate', description: 'the same question and parametric answer as an item of another group, with a different context' },
   { id: 'name_leak', description: 'part of the parametric name (a surname, say) survives in a conflict context that swapped it out' },
+  VARIANT_CHECK,
+  PRONOUN_CHECK,
 ];
 
 export interface AuditEntry {
@@ -68,6 +72,16 @@ function nameTokens(answer: string): string[] {
   return answer.split(/[\s,]+/).filter((w) => /^\p{Lu}/u.test(w) && significantWords(w).length > 0).map((w) => w.replace(/[^\p{L}\p{N}'-]+$/u, ''));
 }
 
+/** True where `word` occurs in `text` capitalised, as a whole word, and not at the start of a sentence. */
+function usedAsProperNoun(text: string, word: string): boolean {
+  for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
+    const before = text.slice(0, at).trimEnd();
+    const after = text[at + word.length] ?? '';
+    if (before !== '' && !/[.!?:"“]$/.test(before) && !/[\p{L}\p{N}]$/u.test(text.slice(0, at)) && !/[\p{L}\p{N}]/u.test(after)) return true;
+  }
+  return false;
+}
+
 /**
  * Runs every check over `entries`.
  * @example auditItems(items.map((item) => ({ item }))).unintended === 0
@@ -101,14 +115,20 @@ export function auditItems(entries: readonly AuditEntry[]): AuditReport {
     const ctx = item.context;
     const par = item.parametricAnswer;
     const cta = item.contextAnswer;
+    const variantDetail = headlineVariantFinding(item);
+    if (variantDetail !== undefined) add(check(VARIANT_CHECK.id), entry, variantDetail);
     // The context is normalised once per item, however many answers and aliases are looked up in it.
     const inContext = ctx !== undefined ? answerFinder(ctx) : undefined;
-    if (item.split === 'conflict' && inContext !== undefined && par !== undefined) {
+    if (item.split === 'conflict' && ctx !== undefined && inContext !== undefined && par !== undefined) {
       if (inContext(par)) add(parametricIn, entry, `"${par}" appears in the context`);
       else {
         const inQuestion = item.question ? answerFinder(item.question) : () => false;
-        const leaked = nameTokens(par).filter((t) => inContext(t) && !inQuestion(t) && !(cta && containsAnswer(cta, t)));
-        if (leaked.length > 0 && nameTokens(par).length > 1) add(nameLeak, entry, `"${leaked.join('", "')}" of "${par}" appears in the context`);
+        const tokens = nameTokens(par);
+        const leaked = tokens.filter((t) => inContext(t) && !inQuestion(t) && !(cta && containsAnswer(cta, t)));
+        // A name of one significant word ("Vatican City", "The Hague") leaks only where the context uses it as
+        // a proper noun, capitalised mid-sentence: an ordinary word at a sentence start is no leak.
+        const leaks = tokens.length > 1 ? leaked : leaked.filter((t) => usedAsProperNoun(ctx, t));
+        if (leaks.length > 0) add(nameLeak, entry, `"${leaks.join('", "')}" of "${par}" appears in the context`);
       }
       if (cta !== undefined) {
         const words = sharedWords(cta, par);
@@ -135,6 +155,9 @@ export function auditItems(entries: readonly AuditEntry[]): AuditReport {
       byQuestion.set(qKey, same);
     }
   }
+
+  const entryOf = new Map(entries.map((e) => [e.item, e]));
+  for (const f of pronounFindings(entries.map((e) => e.item))) add(check(PRONOUN_CHECK.id), entryOf.get(f.item) as AuditEntry, f.detail);
 
   const checks: AuditCheckSummary[] = auditChecks.map((c) => {
     const mine = findings.filter((f) => f.check === c.id);

@@ -73,7 +73,7 @@ export async function generateDatasets(config: DatasetsConfig, onProgress: (e: P
       factBase: { facts: facts.length, factsUsed: generated.facts.length, byRelation: Object.fromEntries(Object.entries(byRelation).sort()), skipped: generated.skipped.length },
       paperDatasets: { included: paper.included, ...(paper.included ? {} : { note: 'absent' }), sources: paper.sources },
       sources: Object.entries(PACKAGE_LICENCES).map(([name, licence]) => ({ name, licence })).concat([
-        { name: 'datasets/seeds (people, books, sayings)', licence: 'CC0-1.0 compilation; sources per entry' },
+        { name: 'datasets/seeds (people, books, sayings, curation)', licence: 'CC0-1.0 compilation; sources per entry' },
         { name: 'locuslab/context-parametric-inversion', licence: 'unspecified' },
         { name: 'liujch1998/memo-trap', licence: 'MIT' },
       ]),

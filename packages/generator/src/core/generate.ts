@@ -7,7 +7,9 @@ import { fillers, findRelation, relationIds, type Relation } from '../facts/rela
 import { fabricators } from '../strategies/fabricate.ts';
 import { getStrategies, strategyIds } from '../strategies/registry.ts';
 import type { Substitution, SubstitutionStrategy } from '../strategies/types.ts';
-import { answerOffset, answersOverlap, capitalize, containsAnswer, indefiniteArticle, normalize } from './text.ts';
+import { answersOverlap, containsAnswer, normalize } from './text.ts';
+import { POSITION_FRAMES, answerPosition, fillClause, renderContext, type ContextPlan, type Frame } from './context.ts';
+import { trueValues, type FactIndex, indexFacts, contradictsAll } from './truth.ts';
 import { Rng, hashString } from './rng.ts';
 
 export interface GenerateOptions {
@@ -25,7 +27,11 @@ export interface GenerateOptions {
   dataset?: string;
   /** Share of groups whose context adds a distractor sentence about another fact. @default 0.2 */
   distractorRate?: number;
-  /** Share of conflict contexts that also state the true fact ("Many people believe …; in fact …"). @default 0.1 */
+  /**
+   * Share of groups that also get a conflict_mp variant, whose context states the true fact too ("Many people
+   * believe …; in fact …"). It is labelled (variant conflict_mp) and reported apart from the headline rate.
+   * @default 0.1
+   */
   mentionsParametricRate?: number;
 }
 
@@ -36,9 +42,6 @@ export interface GenerateResult {
   /** Facts left out, and why (no acceptable substitute, say). */
   skipped: { factId: string; reason: string }[];
 }
-
-type Frame = 'start' | 'middle' | 'end' | 'believed';
-const POSITION_FRAMES: readonly Frame[] = ['start', 'middle', 'end'];
 
 /** Resolves and checks the option lists, so an unknown id fails before any work. */
 export function resolveGenerateOptions(options: GenerateOptions): Required<GenerateOptions> {
@@ -69,50 +72,6 @@ export function resolveGenerateOptions(options: GenerateOptions): Required<Gener
   };
 }
 
-function fillClause(clause: string, subject: string, object: string): string {
-  // {a_object} before {object}; values never contain slot names, so chained replacement is safe.
-  let out = clause.replaceAll('{subject}', subject);
-  if (out.includes('{a_object}')) out = out.replaceAll('{a_object}', `${indefiniteArticle(object)} ${object}`);
-  return out.replaceAll('{object}', object);
-}
-
-function sentence(clause: string): string {
-  return capitalize(clause) + '.';
-}
-
-interface ContextPlan {
-  frame: Frame;
-  clause: string;
-  clauseIndex: number;
-  fillerSentences: [string, string];
-  /** Index among the sentences where the distractor goes, with its text; undefined for none. */
-  distractor: { at: number; text: string } | undefined;
-}
-
-function renderContext(plan: ContextPlan, subject: string, object: string, trueObject: string, aligned: boolean): string {
-  const fill = (s: string) => s.replaceAll('{subject}', subject);
-  const [f1, f2] = plan.fillerSentences.map(fill) as [string, string];
-  let statement: string;
-  let parts: string[];
-  if (plan.frame === 'believed') {
-    const believed = `Many people believe that ${fillClause(plan.clause, subject, trueObject)}.`;
-    statement = aligned ? `${believed} Indeed, ${fillClause(plan.clause, subject, object)}.` : `${believed} In fact, ${fillClause(plan.clause, subject, object)}.`;
-    parts = [f1, statement, f2];
-  } else {
-    statement = sentence(fillClause(plan.clause, subject, object));
-    parts = plan.frame === 'start' ? [statement, f1, f2] : plan.frame === 'middle' ? [f1, statement, f2] : [f1, f2, statement];
-  }
-  if (plan.distractor) parts.splice(plan.distractor.at, 0, plan.distractor.text);
-  return parts.join(' ');
-}
-
-function answerPosition(context: string, answer: string): ConflictItem['answerPosition'] | undefined {
-  const at = answerOffset(context, answer);
-  if (at < 0) return undefined;
-  const charFraction = Math.round((at / context.length) * 10000) / 10000;
-  return { bucket: charFraction < 1 / 3 ? 'start' : charFraction < 2 / 3 ? 'middle' : 'end', charFraction };
-}
-
 type Flags = ConflictItem['flags'] | undefined;
 
 /**
@@ -123,14 +82,18 @@ function contextItem(
   base: { dataset: string; category: string; groupId: string; question: string; templateId: string; provenance: ConflictItem['provenance'] },
   id: string, split: ConflictItem['split'], context: string, contextAnswer: string, parametricAnswer: string | undefined,
   substitution: ConflictItem['substitution'] | undefined, flags: Flags,
+  aliases: { context: readonly string[]; parametric: readonly string[] }, variant?: ConflictItem['variant'], templateId: string = base.templateId,
 ): ConflictItem {
   const out: Partial<ConflictItem> = { schemaVersion: 1, id, dataset: base.dataset, category: base.category, split, groupId: base.groupId, context, question: base.question, contextAnswer };
   if (parametricAnswer !== undefined) out.parametricAnswer = parametricAnswer;
+  if (aliases.context.length > 0) out.contextAliases = [...aliases.context];
+  if (parametricAnswer !== undefined && aliases.parametric.length > 0) out.parametricAliases = [...aliases.parametric];
   if (substitution !== undefined) out.substitution = substitution;
   const position = answerPosition(context, contextAnswer);
   if (position !== undefined) out.answerPosition = position;
   if (flags !== undefined) out.flags = flags;
-  out.templateId = base.templateId;
+  if (variant !== undefined) out.variant = variant;
+  out.templateId = templateId;
   out.provenance = base.provenance;
   return out as ConflictItem;
 }
@@ -157,6 +120,7 @@ export function generateItems(facts: readonly Fact[], options: GenerateOptions =
     knownSubjects.add(f.subject);
   }
   for (const [type, pool] of poolByType) poolByType.set(type, [...new Set(pool)].sort());
+  const index = indexFacts(facts);
 
   for (const relationId of o.relations) {
     const relation = findRelation(relationId) as Relation;
@@ -172,7 +136,7 @@ export function generateItems(facts: readonly Fact[], options: GenerateOptions =
     const fabricatedSubjects = new Set<string>();
     for (let k = 1; k <= o.variants; k++) for (const fact of sample) {
       const key = k === 1 ? fact.id : `${fact.id}/v${k}`;
-      const group = makeGroup(key, fact, relation, relationFacts, usable, rng, faker, poolByType.get(relation.objectType) ?? [], knownSubjects, fabricatedSubjects, o);
+      const group = makeGroup(key, fact, relation, relationFacts, usable, rng, faker, poolByType.get(relation.objectType) ?? [], knownSubjects, fabricatedSubjects, o, index);
       if ('reason' in group) skipped.push({ factId: key, reason: group.reason });
       else {
         items.push(...group.items);
@@ -187,9 +151,13 @@ export function generateItems(facts: readonly Fact[], options: GenerateOptions =
 
 function makeGroup(
   key: string, fact: Fact, relation: Relation, relationFacts: readonly Fact[], strategies: readonly SubstitutionStrategy[], rng: Rng, faker: Faker,
-  typePool: readonly string[], knownSubjects: ReadonlySet<string>, fabricatedSubjects: Set<string>, o: Required<GenerateOptions>,
+  typePool: readonly string[], knownSubjects: ReadonlySet<string>, fabricatedSubjects: Set<string>, o: Required<GenerateOptions>, index: FactIndex,
 ): { items: ConflictItem[] } | { reason: string } {
-  const acceptable = (candidate: string) => !answersOverlap(candidate, fact.object) && !containsAnswer(fact.subject, candidate);
+  // Every true value of the relation for this subject, across the fact base (Victor Hugo: novelist, poet,
+  // playwright), with their other names: a substitute must contradict them all.
+  const truth = trueValues(index, fact);
+  const acceptable = (candidate: string) =>
+    contradictsAll(candidate, truth, relation) && index.namesOf(candidate).every((n) => contradictsAll(n, truth, relation)) && !containsAnswer(fact.subject, candidate);
   // Try the strategies in a seeded order; the first that yields an acceptable substitute wins.
   let chosen: { strategy: SubstitutionStrategy; substitution: Substitution } | undefined;
   for (const strategy of rng.shuffle(strategies)) {
@@ -207,12 +175,14 @@ function makeGroup(
   const clauseIndex = rng.int(relation.clauses.length);
   const pool = fillers[relation.subjectType] ?? [];
   const [fa, fb] = rng.shuffle(pool);
-  const believed = rng.chance(o.mentionsParametricRate);
-  const frame: Frame = believed ? 'believed' : rng.pick(POSITION_FRAMES);
+  // The headline conflict never names the true answer; a conflict_mp variant, drawn for some groups, does.
+  const withMentionsVariant = rng.chance(o.mentionsParametricRate);
+  const frame: Frame = rng.pick(POSITION_FRAMES);
   let distractor: ContextPlan['distractor'];
   if (rng.chance(o.distractorRate)) {
     const other = rng.pick(relationFacts);
-    const clean = other.id !== fact.id && !answersOverlap(other.object, fact.object) && !answersOverlap(other.object, substitute) && !containsAnswer(other.subject, fact.object) && !containsAnswer(other.subject, substitute);
+    const clean = other.id !== fact.id && other.subject !== fact.subject && [fact.object, ...truth.accepted].every((t) => !answersOverlap(other.object, t) && !containsAnswer(other.subject, t)) &&
+      !answersOverlap(other.object, substitute) && !containsAnswer(other.subject, substitute);
     if (clean) distractor = { at: rng.pick([1, 3]), text: `Meanwhile, ${fillClause(relation.clauses[rng.int(relation.clauses.length)] as string, other.subject, other.object)}.` };
   }
   const plan: ContextPlan = { frame, clause: relation.clauses[clauseIndex] as string, clauseIndex, fillerSentences: [fa ?? '', fb ?? ''], distractor };
@@ -232,18 +202,24 @@ function makeGroup(
   // Build, then check the contexts with the audit's own matcher; a distractor that breaks a check is dropped.
   const build = (p: ContextPlan) => ({
     conflict: renderContext(p, fact.subject, substitute, fact.object, false),
-    aligned: renderContext({ ...p, distractor: p.distractor }, fact.subject, fact.object, fact.object, true),
-    unknown: fabricatedSubject ? renderContext({ ...p, frame: p.frame === 'believed' ? 'middle' : p.frame }, fabricatedSubject, substitute, substitute, true) : undefined,
+    mentions: withMentionsVariant ? renderContext({ ...p, frame: 'believed' }, fact.subject, substitute, fact.object, false) : undefined,
+    aligned: renderContext(p, fact.subject, fact.object, fact.object, true),
+    unknown: fabricatedSubject ? renderContext(p, fabricatedSubject, substitute, substitute, true) : undefined,
   });
+  const substituteForms = [substitute, ...index.namesOf(substitute)];
+  const trueForms = [fact.object, ...truth.accepted];
   // Each context is normalised once; the answers' normal forms are memoised in normalize().
   const ok = (c: ReturnType<typeof build>) => {
     const has = (normalized: string, answer: string) => normalized.includes(` ${normalize(answer)} `);
+    const none = (normalized: string, answers: readonly string[]) => answers.every((a) => !has(normalized, a));
     const conflict = ` ${normalize(c.conflict)} `;
+    const mentions = c.mentions === undefined ? undefined : ` ${normalize(c.mentions)} `;
     const aligned = ` ${normalize(c.aligned)} `;
     const unknown = c.unknown === undefined ? undefined : ` ${normalize(c.unknown)} `;
-    return has(conflict, substitute) && (frame === 'believed' || !has(conflict, fact.object)) &&
-      has(aligned, fact.object) && !has(aligned, substitute) &&
-      (unknown === undefined || (has(unknown, substitute) && !has(unknown, fact.object)));
+    return has(conflict, substitute) && none(conflict, trueForms) &&
+      (mentions === undefined || (has(mentions, substitute) && has(mentions, fact.object))) &&
+      has(aligned, fact.object) && none(aligned, substituteForms) &&
+      (unknown === undefined || (has(unknown, substitute) && none(unknown, trueForms)));
   };
   let contexts = build(plan);
   if (!ok(contexts) && plan.distractor) {
@@ -256,21 +232,29 @@ function makeGroup(
   const provenance = { source: 'generator', factId: fact.id, licence: fact.licence };
   const substitution = { strategy: chosen.strategy.id, params: chosen.substitution.params };
   const base = { dataset: o.dataset, category: relation.id, groupId: key, question, templateId, provenance };
-  const conflictFlags: Flags = frame === 'believed' ? (distractorFlag ? ['distractors', 'mentions_parametric'] : ['mentions_parametric']) : distractorFlag ? ['distractors'] : undefined;
   const twinFlags: Flags = distractorFlag ? ['distractors'] : undefined;
+  const parametricAliases = truth.accepted;
+  const substituteAliases = index.namesOf(substitute);
+  const conflictAliases = { context: substituteAliases, parametric: parametricAliases };
+  // An implausible number is a different task (ClashEval): labelled, and kept out of the headline rate.
+  const absurd = chosen.substitution.params['level'] === 'absurd' ? 'conflict_absurd' : undefined;
   const out: ConflictItem[] = [
-    contextItem(base, `${key}:conflict`, 'conflict', contexts.conflict, substitute, fact.object, substitution, conflictFlags),
-    contextItem(base, `${key}:aligned`, 'aligned', contexts.aligned, fact.object, fact.object, undefined, twinFlags),
+    contextItem(base, `${key}:conflict`, 'conflict', contexts.conflict, substitute, fact.object, substitution, twinFlags, conflictAliases, absurd),
+    contextItem(base, `${key}:aligned`, 'aligned', contexts.aligned, fact.object, fact.object, undefined, twinFlags, { context: fact.objectAliases ?? [], parametric: parametricAliases }),
     {
       schemaVersion: 1, id: `${key}:closed_book`, dataset: o.dataset, category: relation.id, split: 'closed_book', groupId: key, question,
-      parametricAnswer: fact.object, templateId: `${relation.id}/q${questionIndex}`, provenance,
+      parametricAnswer: fact.object, ...(parametricAliases.length > 0 ? { parametricAliases: [...parametricAliases] } : {}), templateId: `${relation.id}/q${questionIndex}`, provenance,
     },
   ];
+  if (contexts.mentions !== undefined) {
+    const flags: Flags = distractorFlag ? ['distractors', 'mentions_parametric'] : ['mentions_parametric'];
+    out.push(contextItem(base, `${key}:conflict_mp`, 'conflict', contexts.mentions, substitute, fact.object, substitution, flags, conflictAliases, 'conflict_mp', `${relation.id}/c${clauseIndex}/believed`));
+  }
   if (contexts.unknown && fabricatedSubject) {
     const unknownQuestion = (relation.questions[questionIndex] as string).replaceAll('{subject}', fabricatedSubject);
-    const unknownBase = { ...base, question: unknownQuestion, templateId: `${relation.id}/c${clauseIndex}/${plan.frame === 'believed' ? 'middle' : plan.frame}` };
+    const unknownBase = { ...base, question: unknownQuestion };
     const unknownSubstitution = { strategy: 'fabricated-subject', params: { subject: fabricatedSubject, ...chosen.substitution.params } };
-    out.push(contextItem(unknownBase, `${key}:unknown_subject`, 'unknown_subject', contexts.unknown, substitute, undefined, unknownSubstitution, twinFlags));
+    out.push(contextItem(unknownBase, `${key}:unknown_subject`, 'unknown_subject', contexts.unknown, substitute, undefined, unknownSubstitution, twinFlags, { context: substituteAliases, parametric: [] }));
   }
   return { items: out };
 }

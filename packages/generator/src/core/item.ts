@@ -2,7 +2,7 @@ import type { ConflictItem } from '@cpi-bench/schemas';
 
 const KEY_ORDER: readonly (keyof ConflictItem)[] = [
   'schemaVersion', 'id', 'dataset', 'category', 'split', 'groupId', 'context', 'question', 'prompt', 'contextAnswer', 'parametricAnswer',
-  'contextAliases', 'parametricAliases', 'substitution', 'answerPosition', 'flags', 'templateId', 'provenance',
+  'contextAliases', 'parametricAliases', 'substitution', 'answerPosition', 'flags', 'variant', 'templateId', 'provenance',
 ];
 
 /** Item fields where optional ones may be given as undefined (and are then left out). */

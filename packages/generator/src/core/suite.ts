@@ -39,7 +39,7 @@ export interface Suite {
 
 const CSV_COLUMNS = [
   'id', 'dataset', 'category', 'split', 'groupId', 'context', 'question', 'prompt', 'contextAnswer', 'parametricAnswer',
-  'contextAliases', 'parametricAliases', 'substitution', 'answerPosition', 'flags', 'templateId', 'provenance',
+  'contextAliases', 'parametricAliases', 'substitution', 'answerPosition', 'flags', 'variant', 'templateId', 'provenance',
 ] as const;
 
 /** Items as CSV (papaparse): arrays and objects are JSON in their cell, so nothing is lost. */

@@ -18,13 +18,24 @@ export interface Relation {
   clauses: readonly string[];
   /** Whether unknown_subject items (a fabricated subject) make sense for this relation. */
   unknownSubject: boolean;
+  /**
+   * Broader terms of answers (novelist -> writer). A substitute equal to a broader term of a true value, or
+   * narrower than one, is compatible with the truth and so no counterfactual (Mary Shelley "writer" / novelist).
+   */
+  broader?: Readonly<Record<string, string>>;
+  /** Values a plausible (mild or moderate) perturbation of a numeric answer stays within. */
+  plausibleRange?: readonly [number, number];
 }
+
+/** The latest year a plausible perturbation may reach: fixed, not the clock, so generation stays reproducible. */
+export const LATEST_PLAUSIBLE_YEAR = 2025;
 
 export const relations: readonly Relation[] = [
   {
     id: 'country_capital', description: 'country -> capital city', subjectType: 'country', objectType: 'city',
     questions: ['What is the capital of {subject}?', 'What is the capital city of {subject}?'],
-    clauses: ['the capital of {subject} is {object}', '{object} is the capital city of {subject}', 'the government of {subject} sits in its capital, {object}'],
+    // Not "the government sits in …": several countries' governments sit elsewhere (the Netherlands, Bolivia).
+    clauses: ['the capital of {subject} is {object}', '{object} is the capital city of {subject}', '{object} serves as the capital of {subject}'],
     unknownSubject: true,
   },
   {
@@ -42,7 +53,8 @@ export const relations: readonly Relation[] = [
   {
     id: 'country_continent', description: 'country -> continent', subjectType: 'country', objectType: 'continent',
     questions: ['On which continent is {subject}?', 'Which continent is {subject} part of?'],
-    clauses: ['{subject} is a country in {object}', '{subject} lies in {object}', 'geographers place {subject} in {object}'],
+    // Not "is a country in": the list holds territories too (Mayotte is a French department).
+    clauses: ['{subject} is located in {object}', '{subject} lies in {object}', 'geographers place {subject} in {object}'],
     unknownSubject: true,
   },
   {
@@ -59,13 +71,13 @@ export const relations: readonly Relation[] = [
   },
   {
     id: 'element_atomic_number', description: 'chemical element -> atomic number', subjectType: 'element', objectType: 'atomic_number', numeric: 'integer',
-    questions: ['What is the atomic number of {subject}?'],
+    questions: ['What is the atomic number of {subject}?'], plausibleRange: [1, 118],
     clauses: ['the atomic number of {subject} is {object}', '{subject} has the atomic number {object}', 'a nucleus of {subject} holds {object} protons'],
     unknownSubject: true,
   },
   {
     id: 'element_year_discovered', description: 'chemical element -> year of discovery', subjectType: 'element', objectType: 'year', numeric: 'year',
-    questions: ['In what year was {subject} discovered?'],
+    questions: ['In what year was {subject} discovered?'], plausibleRange: [1000, LATEST_PLAUSIBLE_YEAR],
     clauses: ['{subject} was discovered in {object}', 'the discovery of {subject} dates from {object}', 'chemists first isolated {subject} in {object}'],
     unknownSubject: true,
   },
@@ -80,6 +92,13 @@ export const relations: readonly Relation[] = [
     questions: ['What was the profession of {subject}?', 'What did {subject} do for a living?'],
     clauses: ['{subject} was {a_object}', '{subject} worked as {a_object}', 'by profession, {subject} was {a_object}'],
     unknownSubject: true,
+    broader: {
+      novelist: 'writer', poet: 'writer', playwright: 'writer', essayist: 'writer', journalist: 'writer', humorist: 'writer',
+      painter: 'artist', sculptor: 'artist', printmaker: 'artist',
+      physicist: 'scientist', chemist: 'scientist', astronomer: 'scientist', biologist: 'scientist', naturalist: 'scientist',
+      mathematician: 'scientist', geologist: 'scientist', 'computer scientist': 'scientist', microbiologist: 'biologist',
+      botanist: 'biologist', cosmologist: 'physicist', neurologist: 'physician', psychoanalyst: 'physician', inventor: 'engineer',
+    },
   },
   {
     id: 'person_known_for', description: 'person -> best-known work', subjectType: 'person', objectType: 'work',
@@ -95,7 +114,7 @@ export const relations: readonly Relation[] = [
   },
   {
     id: 'book_year', description: 'book -> year of first publication', subjectType: 'book', objectType: 'year', numeric: 'year',
-    questions: ['In what year was {subject} first published?'],
+    questions: ['In what year was {subject} first published?'], plausibleRange: [1000, LATEST_PLAUSIBLE_YEAR],
     clauses: ['{subject} was first published in {object}', 'the first edition of {subject} appeared in {object}', 'readers first saw {subject} in print in {object}'],
     unknownSubject: true,
   },

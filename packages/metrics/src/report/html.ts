@@ -2,6 +2,7 @@
 // nothing fetched. It opens offline, attached to an e-mail or an issue.
 import type { InversionReport } from '@cpi-bench/schemas';
 import { formatPValue } from '../stats/mcnemar.ts';
+import { breakdownHtml } from './breakdown.ts';
 
 export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -48,6 +49,7 @@ export function reportHtml(report: InversionReport, svg: string): string {
       for (const c of r.perCategory) h.push(`<tr><td class="l">${escapeHtml(c.category)}</td><td>${c.n}</td><td>${pct(c.peakValue)}</td><td>${pct(c.finalValue)}</td><td>${pts(c.drop)}</td><td>${pct(c.shareOfDrop)}</td></tr>`);
       h.push('</table>');
     }
+    h.push(breakdownHtml(r));
     if (r.mcnemar) {
       const m = r.mcnemar;
       h.push(`<details><summary>${m.ctxToPar} items stopped following the context between steps ${m.fromStep} and ${m.toStep}; ${m.parToCtx} started</summary>`);

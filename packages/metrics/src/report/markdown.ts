@@ -1,6 +1,7 @@
 // The Markdown summary: verdicts first, then the per-checkpoint table and the per-category decomposition.
 import type { InversionReport } from '@cpi-bench/schemas';
 import { formatPValue } from '../stats/mcnemar.ts';
+import { breakdownMarkdown } from './breakdown.ts';
 
 function pct(v: number | null | undefined): string {
   return v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)}%`;
@@ -35,6 +36,7 @@ export function summaryMarkdown(report: InversionReport): string {
       const mark = p.step === r.trajectory.peakStep ? ' (peak)' : p.step === r.trajectory.smoothedPeakStep ? ' (smoothed peak)' : '';
       out.push(`| ${p.step}${mark} | ${pct(p.contextReliance.mean)}${ci(p.contextReliance.lo, p.contextReliance.hi)} | ${pct(p.parametricReliance.mean)} | ${pct(p.alignedAccuracy?.mean)} | ${pct(p.closedBookAccuracy?.mean)}${hasMC ? ` | ${p.meanMC?.toFixed(3) ?? '–'}` : ''}${hasBench ? ` | ${pct(p.benchmark)}` : ''} | ${p.contextReliance.n} |`);
     }
+    out.push(...breakdownMarkdown(r));
     if (r.mcnemar) {
       out.push('', `Paired items between steps ${r.mcnemar.fromStep} and ${r.mcnemar.toStep}: ${r.mcnemar.ctxToPar} stopped following the context, ${r.mcnemar.parToCtx} started (exact McNemar p = ${formatPValue(r.mcnemar.pValue)}).`);
     }

@@ -1,5 +1,6 @@
 // The compact plain-text view of a report that `npx run report` prints.
 import type { InversionReport } from '@cpi-bench/schemas';
+import { knownFactsSentence } from './breakdown.ts';
 
 function pct(v: number | null | undefined): string {
   return v === null || v === undefined ? '   -  ' : `${(v * 100).toFixed(1).padStart(5)}%`;
@@ -31,6 +32,8 @@ export function formatTrajectoryTable(report: InversionReport): string {
     }
     const drop = t['smoothedDrop'];
     lines.push(`  peak ${pct(t.peakValue).trim()} at step ${t.peakStep ?? '-'}, final ${pct(t.finalValue).trim()}, drop ${t.drop === null ? '-' : (t.drop * 100).toFixed(1)} points (smoothed over +-k checkpoints: ${typeof drop === 'number' ? (drop * 100).toFixed(1) : '-'})`);
+    const known = knownFactsSentence(run);
+    if (known) lines.push(`  ${known}`);
     lines.push(`  verdict: ${run.verdict.detected ? 'INVERSION DETECTED' : 'no inversion'}`);
     for (const r of run.verdict.reasons) lines.push(`    - ${r}`);
     lines.push('');

@@ -1,5 +1,6 @@
 // A stricter reading of a generation: only words that tell the two answers apart count ("States" against
 // "Kingdom", never the shared "United"), and whichever answer the output names first is the one it gives.
+import { optionVerdict } from '../option-letter.ts';
 import { VERDICT, type PreparedItem, type Scorer } from './types.ts';
 
 /** Character offset of the earliest of `words` (each padded with spaces) in `paddedText`; -1 if none. */
@@ -26,8 +27,9 @@ export const orderedScorer: Scorer = {
   id: 'ordered',
   description: 'Only the words that tell the two answers apart count; whichever answer appears first wins (CTX, PAR, BOTH on a tie, OTHER, EMPTY).',
   mode: 'generate',
-  score({ prepared, normalizedText, paddedText }) {
+  score({ prepared, normalizedText, paddedText, record }) {
     if (normalizedText.length === 0) return VERDICT.EMPTY;
+    if (prepared.options) return optionVerdict(prepared.options, record.generation?.text ?? '');
     const { ctx, par } = positions(prepared, paddedText);
     if (ctx < 0 && par < 0) return VERDICT.OTHER;
     if (par < 0 || (ctx >= 0 && ctx < par)) return VERDICT.CTX;

@@ -2,6 +2,7 @@
 // tell the context answer and the parametric answer apart.
 import type { ConflictItem } from '@cpi-bench/schemas';
 import { normalizeAnswer, STOPWORDS } from '../text.ts';
+import { optionLetter } from '../option-letter.ts';
 import type { PreparedItem } from './types.ts';
 
 function forms(main: string | undefined, aliases: readonly string[] | undefined): string[] {
@@ -26,11 +27,16 @@ export function prepareItem(item: ConflictItem): PreparedItem {
   const ctxDiscriminative = discriminative(ctxForms, parForms);
   const parDiscriminative = discriminative(parForms, ctxForms);
   const pad = (w: string): string => ` ${w} `;
-  return {
+  const prepared: PreparedItem = {
     item, ctxForms, parForms, ctxDiscriminative, parDiscriminative,
     padded: {
       ctx: ctxForms.map(pad), par: parForms.map(pad),
       ctxWords: [...new Set(ctxDiscriminative.flat())].map(pad), parWords: [...new Set(parDiscriminative.flat())].map(pad),
     },
   };
+  const ctxOption = optionLetter(item.contextAnswer);
+  const parOption = optionLetter(item.parametricAnswer);
+  if (ctxOption !== undefined && parOption !== undefined) prepared.options = { ctx: ctxOption, par: parOption };
+  if (item.split === 'conflict' && ctxForms.some((f) => parForms.includes(f))) prepared.indistinct = true;
+  return prepared;
 }

@@ -31,6 +31,10 @@ export interface PreparedItem {
   parDiscriminative: string[][];
   /** The forms and discriminative words wrapped in single spaces, ready for word-bounded search. */
   padded: { ctx: string[]; par: string[]; ctxWords: string[]; parWords: string[] };
+  /** Both answers are option letters ("A" / "B"): the text scorers then match the chosen option exactly. */
+  options?: { ctx: string; par: string };
+  /** A conflict whose two answers are the same up to normalisation ("Same." / "same."): no scorer can tell them apart, so it is left out. */
+  indistinct?: boolean;
 }
 
 /** What a scorer sees: the item, the record and, for generations, the normalised output text. The object is reused from record to record: read it, do not keep it. */
