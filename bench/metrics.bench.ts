@@ -64,7 +64,7 @@ time(() => buildInversionReport([{ label: 'warm-up', items: items.slice(0, 200),
 const full = time(() => buildInversionReport([{ label: 'bench', items, records }], { bootstrapResamples: RESAMPLES, seed: 1 }));
 const noCi = time(() => buildInversionReport([{ label: 'bench', items, records }], { bootstrapResamples: 0 }));
 const r = full.value.runs[0]!;
-console.log(`metrics + inversion statistics: ${secs(full)} (target < 5 s) -> verdict ${r.verdict.detected ? 'inversion' : 'none'}, peak ${r.trajectory.peakStep}, McNemar p ${r.mcnemar ? formatPValue(r.mcnemar.pValue) : '-'}`);
+console.log(`metrics + inversion statistics: ${secs(full)} (target < 5 s) -> verdict ${r.verdict.name ?? (r.verdict.detected ? 'inversion' : 'none')}, peak ${r.trajectory.peakStep}, drop test p ${r.dropTest ? formatPValue(r.dropTest.pValue) : '-'}`);
 console.log(`baseline, same pipeline without intervals: ${secs(noCi)}; intervals add ${(full.cpuMs / noCi.cpuMs).toFixed(2)}x CPU`);
 
 // Score mode (log-probabilities, M_C and its intervals) over the same items and checkpoints.

@@ -3,6 +3,39 @@
 import Papa from 'papaparse';
 import { CpiError } from '@cpi-bench/schemas';
 
+/**
+ * How a file states its scores: `fraction` (0.45) or `percent` (45). `auto` decides once for the whole
+ * score column (a CSV, or every results file read together): percent when any score exceeds 1, else
+ * fraction. Never per value: a 1.0 in a percent column is 1%, not 100%. Give the scale where a percent
+ * column could hold only values <= 1.
+ */
+export type BenchmarkScale = 'auto' | 'fraction' | 'percent';
+
+/** Options of the benchmark readers. */
+export interface BenchmarkReadOptions {
+  /** @default 'auto' */
+  benchmarkScale?: BenchmarkScale;
+}
+
+/**
+ * The scores of one column (scaled to [0, 1]) and the scale that was applied. Throws CPI_BENCHMARK_INVALID
+ * for a score outside the declared scale's range, naming the file (and the line, where `lines` gives it).
+ */
+export function applyBenchmarkScale(scores: readonly BenchmarkScore[], scale: BenchmarkScale, file: string, lines?: readonly number[]): { scores: BenchmarkScore[]; scale: 'fraction' | 'percent' } {
+  const resolved = scale === 'auto' ? (scores.some((s) => s.score > 1) ? 'percent' : 'fraction') : scale;
+  const max = resolved === 'percent' ? 100 : 1;
+  scores.forEach((s, i) => {
+    if (s.score < 0 || s.score > max) {
+      throw new CpiError('CPI_BENCHMARK_INVALID', `score ${s.score} of ${s.benchmark} at step ${s.step} lies outside [0, ${max}], the range of a ${resolved} column`, {
+        file, ...(lines?.[i] !== undefined ? { line: lines[i] } : {}),
+        hint: scale === 'auto' ? 'scores must all be fractions (0-1) or all percentages (0-100)' : `is the column really in ${resolved}? pass the other benchmark scale`,
+      });
+    }
+  });
+  const divisor = resolved === 'percent' ? 100 : 1;
+  return { scores: scores.map((s) => ({ ...s, score: s.score / divisor })), scale: resolved };
+}
+
 /** One benchmark's score at one checkpoint, in [0, 1]. */
 export interface BenchmarkScore {
   step: number;
@@ -18,14 +51,6 @@ const METRIC_PREFERENCE = [
   'acc_norm', 'acc', 'exact_match', 'f1', 'exact', 'em',
 ];
 
-/** The step a results file is for, from its name: `step100`, `checkpoint-100`, or the last number in it. */
-export function stepFromName(name: string): number | null {
-  const tagged = /(?:step|checkpoint|ckpt)[-_]?(\d+)/i.exec(name);
-  if (tagged) return Number(tagged[1]);
-  const all = name.match(/\d+/g);
-  return all ? Number(all[all.length - 1]) : null;
-}
-
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -33,9 +58,14 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /**
  * The scores in one lm-evaluation-harness results JSON (`{ results: { task: { "acc,none": … } } }`).
  * Subtasks of a group (`group_subtasks`) are left out when the group itself is reported, so MMLU counts
- * once. Percentages (scores above 1) are scaled to [0, 1].
+ * once. The file's scores are scaled to [0, 1] together (see BenchmarkScale).
  */
-export function parseLmEvalResults(json: unknown, step: number, file = 'results.json'): BenchmarkScore[] {
+export function parseLmEvalResults(json: unknown, step: number, file = 'results.json', options: BenchmarkReadOptions = {}): BenchmarkScore[] {
+  return applyBenchmarkScale(rawLmEvalScores(json, step, file), options.benchmarkScale ?? 'auto', file).scores;
+}
+
+/** The scores of a results JSON as written in it (not scaled). */
+export function rawLmEvalScores(json: unknown, step: number, file = 'results.json'): BenchmarkScore[] {
   if (!isRecord(json) || !isRecord(json['results'])) {
     throw new CpiError('CPI_BENCHMARK_INVALID', 'is not an lm-evaluation-harness results file (no "results" object)', { file, pointer: '/results' });
   }
@@ -52,17 +82,17 @@ export function parseLmEvalResults(json: unknown, step: number, file = 'results.
     if (subtasks.has(task) || !isRecord(metrics)) continue;
     const key = METRIC_PREFERENCE.find((k) => typeof metrics[k] === 'number');
     if (key === undefined) continue;
-    const raw = metrics[key] as number;
-    out.push({ step, benchmark: task, score: raw > 1 ? raw / 100 : raw });
+    out.push({ step, benchmark: task, score: metrics[key] as number });
   }
   return out;
 }
 
 /**
  * Rows of a `step,benchmark,score` CSV (an optional `run` column names the run label a row belongs to).
- * Throws CPI_BENCHMARK_INVALID naming the file and line of the first bad row.
+ * The score column has one scale (see BenchmarkScale). Throws CPI_BENCHMARK_INVALID naming the file and
+ * line of the first bad row.
  */
-export function parseBenchmarkCsv(text: string, file = 'benchmarks.csv'): BenchmarkScore[] {
+export function parseBenchmarkCsv(text: string, file = 'benchmarks.csv', options: BenchmarkReadOptions = {}): BenchmarkScore[] {
   const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true, transformHeader: (h) => h.trim().toLowerCase() });
   const fields = parsed.meta.fields ?? [];
   for (const need of ['step', 'benchmark', 'score']) {
@@ -70,7 +100,7 @@ export function parseBenchmarkCsv(text: string, file = 'benchmarks.csv'): Benchm
       throw new CpiError('CPI_BENCHMARK_INVALID', `the CSV has no "${need}" column (found: ${fields.join(', ') || 'none'})`, { file, line: 1, hint: 'the header must be step,benchmark,score (and optionally run)' });
     }
   }
-  return parsed.data.map((row, i) => {
+  const raw = parsed.data.map((row, i) => {
     const line = i + 2;
     const step = Number(row['step']);
     const score = Number(row['score']);
@@ -78,11 +108,12 @@ export function parseBenchmarkCsv(text: string, file = 'benchmarks.csv'): Benchm
     if (!Number.isInteger(step) || step < 0) throw new CpiError('CPI_BENCHMARK_INVALID', `step "${row['step']}" is not a non-negative integer`, { file, line });
     if (!Number.isFinite(score)) throw new CpiError('CPI_BENCHMARK_INVALID', `score "${row['score']}" is not a number`, { file, line });
     if (benchmark === '') throw new CpiError('CPI_BENCHMARK_INVALID', 'the benchmark name is empty', { file, line });
-    const out: BenchmarkScore = { step, benchmark, score: score > 1 ? score / 100 : score };
+    const out: BenchmarkScore = { step, benchmark, score };
     const run = row['run']?.trim();
     if (run) out.run = run;
     return out;
   });
+  return applyBenchmarkScale(raw, options.benchmarkScale ?? 'auto', file, raw.map((_, i) => i + 2)).scores;
 }
 
 /** The mean benchmark score per step (the paper's ID accuracy is the mean over its benchmarks). */

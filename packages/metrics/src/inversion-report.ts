@@ -1,16 +1,20 @@
 // From runs (items + predictions + optional benchmark scores) to the InversionReport: the context-reliance
-// curve per run, its peak and drop, the paired test between peak and final checkpoint, the verdict and
-// which categories carry the drop. Pure: no files, no clock.
+// curve per run, its peak and drop, the drop test (valid after choosing the peak), the descriptive paired
+// counts between peak and final checkpoint, the verdict and which categories carry the drop. Pure: no
+// files, no clock.
 import type { CheckpointMetrics, ConflictItem, InversionReport, PredictionRecord, Rate } from '@cpi-bench/schemas';
 import { CpiError, SCHEMA_VERSION } from '@cpi-bench/schemas';
-import { benchmarkMeanByStep, type BenchmarkScore } from './benchmarks.ts';
+import { benchmarkMeanByStep, type BenchmarkReadOptions, type BenchmarkScore } from './benchmarks.ts';
 import { checkpointMetricsOf, bootstrapSettings, type CheckpointGroup, type CheckpointMetricsOptions } from './checkpoint-metrics.ts';
-import { formatPValue, mcnemarExact } from './stats/mcnemar.ts';
+import { DROP_TEST_PROCEDURE, dropPermutationTest } from './stats/drop-test.ts';
+import { mcnemarExact } from './stats/mcnemar.ts';
+import { streamSeed } from './stats/rng.ts';
 import { CTX_BIT, knownFactsMask, reportingSplit, scoreRun, type ScoredRun } from './scoring.ts';
 import { perturbationBreakdown } from './perturbation.ts';
 import { getScorer, scorers } from './scorers/registry.ts';
 import { DEFAULT_LOGPROB_MARGIN } from './scorers/logprob.ts';
 import { summarizeTrajectory, type TrajectorySummary } from './trajectory.ts';
+import { decideInversion, nearestStep } from './verdict.ts';
 
 /** One run to report: its items, its predictions and, optionally, in-distribution benchmark scores. */
 export interface RunInput {
@@ -28,15 +32,19 @@ export interface RunInput {
 export type { BenchmarkScore };
 
 /** Thresholds and options of the verdict and the statistics. */
-export interface InversionOptions extends CheckpointMetricsOptions {
+export interface InversionOptions extends CheckpointMetricsOptions, BenchmarkReadOptions {
   /** Scorer whose context reliance is the curve. @default 'containment' where generations exist, else 'logprob' */
   scorer?: string;
   /** All conflict items, or only those whose fact the first checkpoint knew (closed-book probe). @default 'all' */
   view?: 'all' | 'known_facts';
   /** Smallest drop (peak - final, smoothed; a proportion) that counts. @default 0.05 */
   dropThreshold?: number;
-  /** Significance level of the exact McNemar test between peak and final checkpoint. @default 0.05 */
+  /** Smallest rise (smoothed peak - first checkpoint; a proportion) that counts as "rose". @default 0.05 */
+  minRise?: number;
+  /** Significance level of the drop test (see DROP_TEST_PROCEDURE). @default 0.05 */
   alpha?: number;
+  /** Random orders the drop test draws when there are too many to enumerate. @default 9999 */
+  dropTestDraws?: number;
   /** k in "peak smoothed over +-k checkpoints". @default 2 */
   smoothing?: number;
   /** How far the benchmark mean may fall between peak and final and still count as "not falling". @default 0 */
@@ -58,7 +66,9 @@ const NULL_RATE: Rate = { mean: null, lo: null, hi: null, n: 0 };
 function settingsOf(options: InversionOptions) {
   return {
     dropThreshold: options.dropThreshold ?? 0.05,
+    minRise: options.minRise ?? 0.05,
     alpha: options.alpha ?? 0.05,
+    dropTestDraws: options.dropTestDraws ?? 9999,
     smoothing: options.smoothing ?? 2,
     benchmarkTolerance: options.benchmarkTolerance ?? 0,
     view: options.view ?? 'all',
@@ -76,11 +86,10 @@ function defaultScorer(run: ScoredRun): string {
   return run.byScorer.keys().next().value ?? 'containment';
 }
 
-function pct(v: number | null | undefined): string {
-  return v === null || v === undefined ? 'n/a' : `${(v * 100).toFixed(1)}%`;
-}
-
-/** The paired test between two checkpoints: items that followed the context at one and not the other. */
+/**
+ * The paired counts between two checkpoints: items that followed the context at one and not the other.
+ * Descriptive only: its McNemar p-value takes the peak as given, but the peak was chosen from these data.
+ */
 function pairedTest(run: ScoredRun, scorerId: string, mask: Uint8Array | null, fromStep: number, toStep: number): NonNullable<ReportRun['mcnemar']> | null {
   const perStep = run.byScorer.get(scorerId);
   const a = perStep?.get(fromStep);
@@ -102,67 +111,19 @@ function pairedTest(run: ScoredRun, scorerId: string, mask: Uint8Array | null, f
   };
 }
 
-/** The step of `byStep` nearest to `step` (the earlier on a tie); null when there is none. */
-function nearestStep(byStep: ReadonlyMap<number, number>, step: number): number | null {
-  let best: number | null = null;
-  for (const s of byStep.keys()) {
-    if (best === null || Math.abs(s - step) < Math.abs(best - step) || (Math.abs(s - step) === Math.abs(best - step) && s < best)) best = s;
-  }
-  return best;
-}
 
-/** The inversion verdict and a reason per criterion (met or not). */
-export function decideInversion(args: {
-  trajectory: TrajectorySummary;
-  mcnemar: { pValue: number; fromStep: number; toStep: number } | null;
-  benchmarkByStep: ReadonlyMap<number, number>;
-  dropThreshold: number;
-  alpha: number;
-  benchmarkTolerance: number;
-}): { detected: boolean; reasons: string[] } {
-  const t = args.trajectory;
-  const reasons: string[] = [];
-  if (t.smoothedPeakStep === null || t.finalStep === null || t.smoothedDrop === null) {
-    return { detected: false, reasons: ['no conflict items were scored, so there is no context-reliance curve'] };
-  }
-  let ok = true;
-  const rose = t.smoothedPeakStep !== t.firstStep;
-  reasons.push(rose
-    ? `context reliance rose to its (smoothed) peak at step ${t.smoothedPeakStep} (${pct(t.firstValue)} at step ${t.firstStep})`
-    : `no rise: the (smoothed) peak is the first checkpoint, step ${t.firstStep}`);
-  ok &&= rose;
-  const bigDrop = t.smoothedDrop >= args.dropThreshold;
-  reasons.push(`${bigDrop ? 'drop' : 'drop too small'}: ${(t.smoothedDrop * 100).toFixed(1)} points from the smoothed peak to the final checkpoint (threshold ${(args.dropThreshold * 100).toFixed(1)})`);
-  ok &&= bigDrop;
-  if (args.mcnemar) {
-    const sig = args.mcnemar.pValue < args.alpha;
-    reasons.push(`${sig ? 'significant' : 'not significant'}: exact McNemar p = ${formatPValue(args.mcnemar.pValue)} between steps ${args.mcnemar.fromStep} and ${args.mcnemar.toStep} (alpha ${args.alpha})`);
-    ok &&= sig;
-  } else if (t.smoothedPeakStep === t.finalStep) {
-    reasons.push('no paired test: the peak is the final checkpoint');
-    ok = false;
-  } else {
-    reasons.push('no paired test: no item was scored at both the peak and the final checkpoint');
-    ok = false;
-  }
-  // Benchmarks are often run at a coarser cadence than the conflict evaluation: use the nearest step.
-  const peakB = nearestStep(args.benchmarkByStep, t.smoothedPeakStep);
-  const finalB = nearestStep(args.benchmarkByStep, t.finalStep);
-  if (args.benchmarkByStep.size === 0) {
-    reasons.push('no in-distribution benchmark scores given: that criterion was not applied');
-  } else if (peakB === null || finalB === null || peakB === finalB) {
-    reasons.push(`benchmark scores do not cover steps ${t.smoothedPeakStep} to ${t.finalStep} at two different checkpoints: that criterion was not applied`);
-  } else {
-    const bPeak = args.benchmarkByStep.get(peakB)!;
-    const bFinal = args.benchmarkByStep.get(finalB)!;
-    const held = bFinal >= bPeak - args.benchmarkTolerance;
-    const at = `${pct(bPeak)} at step ${peakB}, ${pct(bFinal)} at step ${finalB}`;
-    reasons.push(held
-      ? `in-distribution benchmarks did not fall (${at})`
-      : `in-distribution benchmarks fell too (${at}): a general degradation, not an inversion`);
-    ok &&= held;
-  }
-  return { detected: ok, reasons };
+/** The drop test on the curve the trajectory summarised, at its smoothed peak (the verdict's peak). */
+function dropTestOf(curve: readonly { step: number; value: number | null }[], summary: TrajectorySummary, o: { seed: number; draws: number }): NonNullable<ReportRun['dropTest']> | null {
+  // The same points, in the same order, as summarizeTrajectory used: so the tested peak is the shown one.
+  const pts = curve.filter((p): p is { step: number; value: number } => p.value !== null).sort((a, b) => a.step - b.step);
+  const r = dropPermutationTest(pts.map((p) => p.value), { smoothing: summary.smoothing, seed: o.seed, draws: o.draws });
+  if (!r) return null;
+  const peakStep = pts[r.peakIndex]!.step;
+  if (peakStep !== summary.smoothedPeakStep) throw new Error(`internal: drop test peak ${peakStep} is not the smoothed peak ${summary.smoothedPeakStep}`);
+  return {
+    procedure: r.procedure, statistic: r.statistic, observed: r.observed, peakStep, finalStep: pts[pts.length - 1]!.step, smoothing: summary.smoothing,
+    pValue: r.pValue, permuted: r.permuted, orderings: r.orderings, exact: r.exact, seed: r.seed,
+  };
 }
 
 /**
@@ -201,11 +162,13 @@ function reportRun(input: RunInput, options: InversionOptions): ReportRun {
     if (benchmarkByStep.size > 0) point.benchmark = benchmarkByStep.get(step) ?? null;
     return point;
   });
-  const summary = summarizeTrajectory(points.map((p) => ({ step: p.step, value: p.contextReliance.mean })), s.smoothing);
+  const curve = points.map((p) => ({ step: p.step, value: p.contextReliance.mean }));
+  const summary = summarizeTrajectory(curve, s.smoothing);
   const mcnemar = summary.smoothedPeakStep !== null && summary.finalStep !== null && summary.smoothedPeakStep !== summary.finalStep
     ? pairedTest(scored, scorerId, mask, summary.smoothedPeakStep, summary.finalStep)
     : null;
-  const verdict = decideInversion({ trajectory: summary, mcnemar, benchmarkByStep, dropThreshold: s.dropThreshold, alpha: s.alpha, benchmarkTolerance: s.benchmarkTolerance });
+  const dropTest = dropTestOf(curve, summary, { seed: streamSeed(s.bootstrap.seed, 'drop-test', input.label, scorerId, s.view), draws: s.dropTestDraws });
+  const verdict = decideInversion({ trajectory: summary, dropTest, benchmarkByStep, dropThreshold: s.dropThreshold, minRise: s.minRise, alpha: s.alpha, benchmarkTolerance: s.benchmarkTolerance });
 
   // The other scorers' curves, summarised side by side (they can disagree: containment double-counts).
   const otherScorers: Record<string, unknown> = {};
@@ -260,7 +223,7 @@ function reportRun(input: RunInput, options: InversionOptions): ReportRun {
     }
   }
 
-  if (!verdict.detected && perCategory.length > 1) {
+  if (verdict.outcome === 'none' && perCategory.length > 1) {
     for (const c of perCategory) {
       const own = c['own'] as { peakStep: number | null; smoothedDrop: number | null };
       if (own.smoothedDrop !== null && own.smoothedDrop >= s.dropThreshold && own.peakStep !== null) {
@@ -268,7 +231,7 @@ function reportRun(input: RunInput, options: InversionOptions): ReportRun {
       }
     }
   }
-  const out: ReportRun = { label: input.label, scorer: scorerId, points, trajectory, mcnemar, verdict, perCategory };
+  const out: ReportRun = { label: input.label, scorer: scorerId, points, trajectory, dropTest, mcnemar, verdict, perCategory };
   if (input.runDir !== undefined) out.runDir = input.runDir;
   return out;
 }
@@ -284,9 +247,11 @@ export function buildInversionReport(runs: readonly RunInput[], options: Inversi
   const report: InversionReport = {
     schemaVersion: SCHEMA_VERSION,
     settings: {
-      scorer: options.scorer ?? 'auto', view: s.view, dropThreshold: s.dropThreshold, alpha: s.alpha, smoothing: s.smoothing,
+      scorer: options.scorer ?? 'auto', view: s.view, dropThreshold: s.dropThreshold, minRise: s.minRise, alpha: s.alpha, smoothing: s.smoothing,
       benchmarkTolerance: s.benchmarkTolerance, benchmarkNames: options.benchmarkNames ? [...options.benchmarkNames] : 'all', logprobMargin: s.logprobMargin, bootstrap: s.bootstrap,
-      peakForVerdict: 'smoothed', pairedTest: 'exact McNemar, smoothed peak vs final checkpoint',
+      benchmarkScale: options.benchmarkScale ?? 'auto',
+      peakForVerdict: 'smoothed', verdictTest: DROP_TEST_PROCEDURE, dropTestDraws: s.dropTestDraws,
+      pairedCounts: 'exact McNemar between the smoothed peak and the final checkpoint: descriptive only, not valid after choosing the peak',
     },
     runs: runs.map((r) => reportRun(r, options)) as InversionReport['runs'],
   };

@@ -1,4 +1,6 @@
 // The shape of a curve over finetuning steps: where it peaks, how far it falls, whether it recovers.
+// One smoothing and one peak rule, shared with the drop test so that the peak shown is the peak tested.
+import { argmaxEarliest as argmax, smoothInto } from './stats/drop-test.ts';
 
 /** One checkpoint's value; null where nothing was scored. */
 export interface CurvePoint {
@@ -28,6 +30,8 @@ export interface TrajectorySummary {
   relativeDrop: number | null;
   /** smoothed peak - smoothed final: the drop the verdict tests. */
   smoothedDrop: number | null;
+  /** smoothed peak value - first value: the rise the verdict asks for (minRise). */
+  rise: number | null;
   /** final - trough. */
   recovery: number | null;
   /** Trapezoidal area under the curve divided by the step span: the curve's mean level, in [0, 1]. */
@@ -41,20 +45,9 @@ export interface TrajectorySummary {
  * @example smoothCurve([1, 0, 1], 1) // [0.5, 0.666…, 0.5]
  */
 export function smoothCurve(values: readonly number[], k: number): number[] {
-  return values.map((_, i) => {
-    let s = 0, c = 0;
-    for (let j = Math.max(0, i - k); j <= Math.min(values.length - 1, i + k); j++) {
-      s += values[j]!;
-      c++;
-    }
-    return s / c;
-  });
-}
-
-function argmax(values: readonly number[]): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]! + 1e-12) best = i;
-  return best;
+  const out = new Float64Array(values.length);
+  smoothInto(values, k, new Float64Array(values.length + 1), out);
+  return [...out];
 }
 
 /**
@@ -67,7 +60,7 @@ export function summarizeTrajectory(points: readonly CurvePoint[], smoothing = 2
     return {
       firstStep: null, firstValue: null, peakStep: null, peakValue: null, smoothedPeakStep: null, smoothedPeakValue: null,
       finalStep: null, finalValue: null, smoothedFinalValue: null, troughStep: null, troughValue: null, drop: null,
-      relativeDrop: null, smoothedDrop: null, recovery: null, auc: null, smoothing: 0,
+      relativeDrop: null, smoothedDrop: null, rise: null, recovery: null, auc: null, smoothing: 0,
     };
   }
   const values = pts.map((p) => p.value);
@@ -97,6 +90,7 @@ export function summarizeTrajectory(points: readonly CurvePoint[], smoothing = 2
     troughStep: trough === peak ? null : steps[trough]!, troughValue: trough === peak ? null : values[trough]!,
     drop, relativeDrop: peakValue > 0 ? drop / peakValue : null,
     smoothedDrop: smooth[sPeak]! - smooth[last]!,
+    rise: smooth[sPeak]! - values[0]!,
     recovery: trough === peak ? null : finalValue - values[trough]!,
     auc, smoothing: k,
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isValid, schemaIssues } from '@cpi-bench/schemas';
-import { buildInversionReport, formatTrajectoryTable, summarizeTrajectory, type RunInput } from '../src/index.ts';
+import { buildInversionReport, DROP_TEST_PROCEDURE, formatTrajectoryTable, summarizeTrajectory, type RunInput } from '../src/index.ts';
 import { makeItems, simulateRecords, type SimulationOptions } from './fixtures/synthetic.ts';
 
 const STEPS = Array.from({ length: 11 }, (_, i) => i * 50);
@@ -12,14 +12,26 @@ function run(curve: SimulationOptions['contextCurve'], extra: Partial<Simulation
   return { label: 'synthetic', items, records: simulateRecords(items, { steps: STEPS, contextCurve: curve, ...extra }) };
 }
 
+/** In-distribution scores that hold steady: the benchmark criterion applied and met. */
+const steadyBenchmarks = (steps: readonly number[] = STEPS) => steps.map((step) => ({ step, benchmark: 'mmlu', score: 0.5 }));
+
 const FAST = { bootstrapResamples: 200, seed: 1 };
 
 describe('inversion detection on synthetic trajectories', () => {
   it('detects a known rise-then-fall, at the right peak, with the right drop', () => {
-    const report = buildInversionReport([run(riseThenFall)], FAST);
+    const report = buildInversionReport([{ ...run(riseThenFall), benchmarks: steadyBenchmarks() }], FAST);
     expect(schemaIssues('inversionReport', report)).toEqual([]);
     const r = report.runs[0]!;
     expect(r.verdict.detected).toBe(true);
+    expect(r.verdict.outcome).toBe('inversion');
+    expect(r.verdict.name).toBe('inversion detected');
+    // The verdict's test is the drop test at the smoothed peak, and the report names it.
+    expect(r.dropTest!.peakStep).toBe(r.trajectory.smoothedPeakStep);
+    expect(r.dropTest!.finalStep).toBe(500);
+    expect(r.dropTest!.pValue).toBeLessThan(0.05);
+    expect(r.dropTest!.procedure).toBe(DROP_TEST_PROCEDURE);
+    expect(report.settings!['verdictTest']).toBe(DROP_TEST_PROCEDURE);
+    expect(r.verdict.reasons.join(' ')).toMatch(/significant: drop test p = /);
     expect(r.trajectory.peakStep).toBe(150);
     expect(r.trajectory.peakValue!).toBeCloseTo(0.8, 1);
     expect(r.trajectory.finalValue!).toBeCloseTo(0.45, 1);
@@ -89,13 +101,40 @@ describe('inversion detection on synthetic trajectories', () => {
     expect(r.verdict.reasons.join(' ')).toMatch(/note: category country_capital on its own falls/);
   });
 
-  it('detects an inversion in a short series of five checkpoints', () => {
+  it('detects an inversion in a short series of nine checkpoints, and says why five are too few', () => {
     const items = makeItems(150);
-    const steps = [0, 100, 200, 300, 400];
-    const curve = (s: number): number => [0.3, 0.7, 0.6, 0.45, 0.4][steps.indexOf(s)]!;
-    const r = buildInversionReport([{ label: 'short', items, records: simulateRecords(items, { steps, contextCurve: curve }) }], FAST).runs[0]!;
-    expect(r.verdict.detected).toBe(true);
-    expect(r.trajectory.peakStep).toBe(100);
+    const nine = [0, 100, 200, 300, 400, 500, 600, 700, 800];
+    const nineCurve = (s: number): number => [0.3, 0.7, 0.72, 0.65, 0.6, 0.55, 0.5, 0.45, 0.4][nine.indexOf(s)]!;
+    const r9 = buildInversionReport([{ label: 'short', items, records: simulateRecords(items, { steps: nine, contextCurve: nineCurve }), benchmarks: steadyBenchmarks(nine) }], FAST).runs[0]!;
+    expect(r9.verdict.detected, r9.verdict.reasons.join('; ')).toBe(true);
+    expect(r9.dropTest!.exact).toBe(true);
+    // Two checkpoints after the peak have two orders: no order test can reach p < 0.05 there.
+    const five = [0, 100, 200, 300, 400];
+    const fiveCurve = (s: number): number => [0.3, 0.7, 0.6, 0.45, 0.4][five.indexOf(s)]!;
+    const r5 = buildInversionReport([{ label: 'short', items, records: simulateRecords(items, { steps: five, contextCurve: fiveCurve }), benchmarks: steadyBenchmarks(five) }], FAST).runs[0]!;
+    expect(r5.trajectory.peakStep).toBe(100);
+    expect(r5.dropTest).toMatchObject({ peakStep: 200, permuted: 2, orderings: 2, pValue: 0.5 });
+    expect(r5.verdict.detected).toBe(false);
+    expect(r5.verdict.reasons.join(' ')).toMatch(/not significant: drop test p = 0\.500 .* among 2 orders of the 2 checkpoints after the peak/);
+  });
+
+  it('calls a drop without benchmark scores "drop detected; benchmark criterion not applied", never an inversion', () => {
+    const r = buildInversionReport([run(riseThenFall)], FAST).runs[0]!;
+    expect(r.verdict).toMatchObject({ detected: false, outcome: 'drop-without-benchmarks', name: 'drop detected; benchmark criterion not applied' });
+    expect(r.verdict.reasons.join(' ')).toMatch(/no in-distribution benchmark scores given/);
+    const table = formatTrajectoryTable(buildInversionReport([run(riseThenFall)], FAST));
+    expect(table).toContain('verdict: drop detected; benchmark criterion not applied');
+    expect(table).not.toMatch(/verdict: .*inversion/i);
+  });
+
+  it('asks for a minimum rise (minRise, default 5 points), not any increase', () => {
+    // Rises 3 points (1.5 smoothed), then falls 20: a drop, but no rise worth the name.
+    const small = (step: number): number => (step <= 200 ? 0.6 + (0.03 * step) / 200 : 0.63 - (0.2 * (step - 200)) / 300);
+    const input = { ...run(small), benchmarks: steadyBenchmarks() };
+    const r = buildInversionReport([input], FAST).runs[0]!;
+    expect(r.verdict.detected).toBe(false);
+    expect(r.verdict.reasons[0]).toMatch(/^rise too small: .*minimum 5\.0/);
+    expect(buildInversionReport([input], { ...FAST, minRise: 0.01 }).runs[0]!.verdict.reasons[0]).toMatch(/^rose: /);
   });
 
   it('restricts to facts the first checkpoint knew in the known-facts view', () => {
@@ -112,7 +151,7 @@ describe('inversion detection on synthetic trajectories', () => {
   });
 
   it('overlays several runs in one report and one table', () => {
-    const base = { ...run(riseThenFall), label: 'baseline' };
+    const base = { ...run(riseThenFall), label: 'baseline', benchmarks: steadyBenchmarks() };
     const fixed = { ...run((s) => 0.3 + s / 1000), label: 'mitigated' };
     const report = buildInversionReport([base, fixed], FAST);
     expect(report.runs.map((r) => [r.label, r.verdict.detected])).toEqual([['baseline', true], ['mitigated', false]]);
@@ -120,7 +159,7 @@ describe('inversion detection on synthetic trajectories', () => {
     expect(table).toContain('baseline');
     expect(table).toContain('mitigated');
     expect(table).toContain('INVERSION DETECTED');
-    expect(table).toMatch(/150 .*<- peak/);
+    expect(table).toMatch(/150 .*<- raw peak/);
   });
 
   it('is deterministic for a seed', () => {

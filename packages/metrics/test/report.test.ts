@@ -83,7 +83,7 @@ describe('report files', () => {
     const b = await writeRunDir('run-c', 'mitigated');
     await writeFile(join(b, 'run.lock'), String(process.pid));
     const csv = join(dir, 'bench.csv');
-    await writeFile(csv, ['step,benchmark,score,run', ...STEPS.map((s) => `${s},mmlu,${40 + s / 100},`), ...STEPS.map((s) => `${s},arc,0.5,mitigated`)].join('\n'));
+    await writeFile(csv, ['step,benchmark,score,run', ...STEPS.map((s) => `${s},mmlu,${40 + s / 100},`), ...STEPS.map((s) => `${s},arc,50,mitigated`)].join('\n'));
     const { report, files } = await reportRunDirs([a, b], { benchmarksFile: csv, bootstrapResamples: 100 });
     expect(files[0]).toBe(join(a, 'report', 'inversion-report.json'));
     expect(report.runs.map((r) => r.label)).toEqual(['baseline', 'mitigated']);

@@ -1,5 +1,6 @@
 // Pure rules for checkpoint series: which folder name carries which step, which graph file a folder uses,
 // and the order of a sweep. The file-system side (listing, reading, hashing) is in io/checkpoints.ts.
+import { stepFromName } from '@cpi-bench/schemas';
 
 /** Graph files of an Optimum export, in the order the runner prefers them. */
 export const GRAPH_FILES = ['decoder_model_merged.onnx', 'model.onnx', 'onnx/model.onnx'] as const;
@@ -16,17 +17,8 @@ export const REQUIRED_FILES = ['config.json', 'tokenizer.json', 'tokenizer_confi
 /** Tokenizer files that, when present, go into the tokenizer hash. */
 export const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'] as const;
 
-/**
- * The training step in a checkpoint folder's name: `checkpoint-500`, `step_1000`, `checkpoint_step50`,
- * `global_step200`, `ckpt-3`, or any name ending in digits. Undefined when the name has no number.
- * @example stepFromName('checkpoint-500') // 500
- */
-export function stepFromName(name: string): number | undefined {
-  const m = /(?:checkpoint|ckpt|step|iter|iteration|epoch)[-_]?(?:step)?[-_]?(\d+)/i.exec(name) ?? /(\d+)$/.exec(name);
-  if (!m?.[1]) return undefined;
-  const step = Number(m[1]);
-  return Number.isSafeInteger(step) ? step : undefined;
-}
+// One step-from-name rule for the runner and metrics: it lives in @cpi-bench/schemas.
+export { stepFromName };
 
 /** Whether a folder name looks like one checkpoint of a series. */
 export function looksLikeCheckpointName(name: string): boolean {

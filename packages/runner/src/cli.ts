@@ -35,6 +35,7 @@ program
   .description('render a report from stored predictions; several runs overlay')
   .option('--out <dir>', 'report folder (default: <first run>/report)')
   .option('--benchmarks <file>', 'benchmark scores per step (lm-eval results or CSV)')
+  .addOption(new Option('--benchmark-scale <scale>', 'benchmark scores are fractions or percent (auto: percent when any score in the file exceeds 1)').choices(['auto', 'fraction', 'percent']))
   .option('--json', 'print one JSON summary on stdout')
   .action(async (runDirs: string[], flags) => {
     const { report } = await import('./commands/report.ts');

@@ -19,6 +19,7 @@ describe('stepFromName', () => {
     ['checkpoint_step50', 50],
     ['global_step200', 200],
     ['ckpt-3', 3],
+    ['epoch-2-step-100', 100],
     ['run7', 7],
     ['final', undefined],
   ])('%s -> %s', (name, step) => expect(stepFromName(name)).toBe(step));

@@ -342,6 +342,52 @@ export interface InversionReport {
       auc?: number | null;
       [k: string]: unknown;
     };
+    /**
+     * The verdict's significance test, valid after the peak was chosen from the same curve: the fall after the smoothed peak ranked among the falls of every order (or of seeded random orders) of the checkpoints after the peak that keep the same peak. Null when the peak is the final checkpoint.
+     */
+    dropTest?: {
+      /**
+       * The name of the procedure that gave pValue.
+       */
+      procedure: string;
+      /**
+       * slope: least-squares fall per checkpoint after the peak; smoothedDrop: smoothed peak - smoothed final.
+       */
+      statistic: "slope" | "smoothedDrop";
+      /**
+       * The statistic's observed value.
+       */
+      observed: number;
+      /**
+       * The smoothed peak: the one the trajectory, the tables and the plot mark.
+       */
+      peakStep: number;
+      finalStep: number;
+      /**
+       * k in +-k checkpoints, as the trajectory used it.
+       */
+      smoothing?: number;
+      pValue: number;
+      /**
+       * Checkpoints after the peak whose order was permuted.
+       */
+      permuted: number;
+      /**
+       * Orders that kept the same peak and so made the null distribution (the observed one included).
+       */
+      orderings: number;
+      /**
+       * Every order enumerated (true), or seeded random orders (false).
+       */
+      exact: boolean;
+      /**
+       * Seed of the random orders (mulberry32).
+       */
+      seed: number;
+    } | null;
+    /**
+     * Items that stopped or started following the context between the smoothed peak and the final checkpoint, with the exact McNemar p-value. Descriptive only: that p-value takes the peak as given, but the peak was chosen from the same data, so the verdict uses dropTest instead.
+     */
     mcnemar?: {
       fromStep: number;
       toStep: number;
@@ -352,7 +398,18 @@ export interface InversionReport {
       flipsParToCtx?: string[];
     } | null;
     verdict: {
+      /**
+       * An inversion: every criterion, the benchmark one included, applied and met.
+       */
       detected: boolean;
+      /**
+       * drop-without-benchmarks: every criterion met except that no in-distribution benchmark scores could be compared, so it is not called an inversion.
+       */
+      outcome?: "inversion" | "drop-without-benchmarks" | "none";
+      /**
+       * The outcome in words, as the reports print it.
+       */
+      name?: string;
       reasons: string[];
     };
     perCategory?: {

@@ -6,8 +6,8 @@ const program = throwParseErrors(new Command('toylab')).description('The toy che
 const num = (v: string): number => Number(v);
 
 program.command('train').description('pretrain until the closed-book gate holds, finetune, save ONNX checkpoints and the evaluation items')
-  .option('--out <dir>', 'series folder (replaced)', 'datasets/toy-series')
-  .option('--eval-out <dir>', 'evaluation items folder (replaced)', 'datasets/toy-eval')
+  .option('--out <dir>', 'series folder (replaced; it must be new, empty or a previous toylab series)', 'datasets/toy-series')
+  .option('--eval-out <dir>', 'evaluation items folder (replaced; it must be new, empty or a previous suite with manifest.json)', 'datasets/toy-eval')
   .addOption(new Option('--size <size>', 'model size').choices(['tiny', 'small']))
   .option('--seed <n>', 'seed', num)
   .option('--steps <n>', 'finetuning steps', num)

@@ -5,6 +5,7 @@ import { basename, join, resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { CpiError, readJsonl, validate, type RunConfig } from '@cpi-bench/schemas';
 import type { RunInput } from '../inversion-report.ts';
+import type { BenchmarkReadOptions } from '../benchmarks.ts';
 import { readBenchmarks } from './benchmarks.ts';
 
 async function exists(path: string): Promise<boolean> {
@@ -27,10 +28,10 @@ async function readRunConfig(runDir: string): Promise<RunConfig | null> {
 /**
  * Loads a run folder as a RunInput. Items must be valid (they were validated when the run started); bad
  * prediction lines are skipped and counted in `skippedLines`. Benchmark scores are read from
- * `benchmarks.csv` or a `benchmarks/` folder of lm-eval results when present.
+ * `benchmarks.csv` or a `benchmarks/` folder of lm-eval results when present, at `options.benchmarkScale`.
  * Throws CPI_RUN_DIR_INVALID when the folder or its items or predictions are missing.
  */
-export async function loadRunDir(runDir: string): Promise<RunInput> {
+export async function loadRunDir(runDir: string, options: BenchmarkReadOptions = {}): Promise<RunInput> {
   const dir = resolve(runDir);
   if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) {
     throw new CpiError('CPI_RUN_DIR_INVALID', `run folder ${runDir} does not exist`, { file: runDir, hint: 'pass a folder written by `npx run benchmark`' });
@@ -53,7 +54,7 @@ export async function loadRunDir(runDir: string): Promise<RunInput> {
   if (await exists(join(dir, 'run.lock'))) input.inProgress = true;
   for (const candidate of ['benchmarks.csv', 'benchmarks']) {
     if (await exists(join(dir, candidate))) {
-      input.benchmarks = await readBenchmarks(join(dir, candidate));
+      input.benchmarks = await readBenchmarks(join(dir, candidate), options);
       break;
     }
   }

@@ -62,9 +62,9 @@ export type ReportRunDirsOptions = {
  */
 export async function reportRunDirs(runDirs: readonly string[], options: ReportRunDirsOptions = {}): Promise<{ report: InversionReport; files: string[] }> {
   const runs: RunInput[] = [];
-  for (const dir of runDirs) runs.push(await loadRunDir(dir));
+  for (const dir of runDirs) runs.push(await loadRunDir(dir, options));
   if (options.benchmarksFile !== undefined) {
-    const scores = await readBenchmarks(options.benchmarksFile);
+    const scores = await readBenchmarks(options.benchmarksFile, options);
     for (const run of runs) {
       const mine = scores.filter((s) => s.run === undefined || s.run === run.label);
       if (mine.length > 0) run.benchmarks = mine;

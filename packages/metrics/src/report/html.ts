@@ -3,6 +3,7 @@
 import type { InversionReport } from '@cpi-bench/schemas';
 import { formatPValue } from '../stats/mcnemar.ts';
 import { breakdownHtml } from './breakdown.ts';
+import { dropTestP, smoothingPhrase, testedPeak, verdictName } from './verdict-text.ts';
 
 export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -27,20 +28,26 @@ export function reportHtml(report: InversionReport, svg: string): string {
   h.push(`<style>${STYLE}</style></head><body>`);
   h.push('<h1>Context-parametric inversion report</h1>');
   if (report.createdAt) h.push(`<p>Created ${escapeHtml(report.createdAt)}.</p>`);
-  h.push('<table><tr><th class="l">run</th><th class="l">scorer</th><th>peak (step)</th><th>final (step)</th><th>drop, points (smoothed)</th><th>McNemar p</th><th class="l">verdict</th></tr>');
+  h.push('<table><tr><th class="l">run</th><th class="l">scorer</th><th>smoothed peak, tested (step)</th><th>raw peak (step)</th><th>final (step)</th><th>drop, points (smoothed)</th><th>drop test p</th><th class="l">verdict</th></tr>');
   for (const r of report.runs) {
     const t = r.trajectory;
-    h.push(`<tr><td class="l">${escapeHtml(r.label)}</td><td class="l">${escapeHtml(r.scorer)}</td><td>${pct(t.peakValue)} (${t.peakStep ?? '–'})</td><td>${pct(t.finalValue)} (${t.finalStep ?? '–'})</td><td>${pts(t['smoothedDrop'])}</td><td>${r.mcnemar ? formatPValue(r.mcnemar.pValue) : '–'}</td><td class="l ${r.verdict.detected ? 'yes' : 'no'}">${r.verdict.detected ? 'inversion detected' : 'no inversion'}</td></tr>`);
+    const peak = testedPeak(r);
+    h.push(`<tr><td class="l">${escapeHtml(r.label)}</td><td class="l">${escapeHtml(r.scorer)}</td><td>${pct(peak.value)} (${peak.step ?? '–'})</td><td>${pct(t.peakValue)} (${t.peakStep ?? '–'})</td><td>${pct(t.finalValue)} (${t.finalStep ?? '–'})</td><td>${pts(t['smoothedDrop'])}</td><td>${dropTestP(r)}</td><td class="l ${r.verdict.detected ? 'yes' : 'no'}">${escapeHtml(verdictName(r))}</td></tr>`);
   }
   h.push('</table>');
+  const test = report.settings?.['verdictTest'];
+  if (typeof test === 'string') h.push(`<p>Drop test: ${escapeHtml(test)}.</p>`);
   h.push(`<figure>${svg.replace(/^<\?xml[^>]*>/, '')}</figure>`);
   for (const r of report.runs) {
-    h.push(`<h2>${escapeHtml(r.label)}</h2><ul>${r.verdict.reasons.map((x) => `<li>${escapeHtml(x)}</li>`).join('')}</ul>`);
+    h.push(`<h2>${escapeHtml(r.label)}</h2><p>Verdict: <b>${escapeHtml(verdictName(r))}</b>. Peak and drop are ${escapeHtml(smoothingPhrase(r))}.</p><ul>${r.verdict.reasons.map((x) => `<li>${escapeHtml(x)}</li>`).join('')}</ul>`);
+    const peak = testedPeak(r);
     const hasBench = r.points.some((p) => p.benchmark !== undefined && p.benchmark !== null);
     h.push(`<table><tr><th>step</th><th>context reliance</th><th>95% interval</th><th>parametric reliance</th><th>aligned acc.</th><th>closed-book acc.</th><th>mean M_C</th>${hasBench ? '<th>benchmark</th>' : ''}<th>n</th></tr>`);
     for (const p of r.points) {
       const c = p.contextReliance;
-      h.push(`<tr${p.step === r.trajectory.peakStep ? ' class="peak"' : ''}><td>${p.step}</td><td>${pct(c.mean)}</td><td>${c.lo === null || c.hi === null ? '–' : `${pct(c.lo)} – ${pct(c.hi)}`}</td><td>${pct(p.parametricReliance.mean)}</td><td>${pct(p.alignedAccuracy?.mean)}</td><td>${pct(p.closedBookAccuracy?.mean)}</td><td>${p.meanMC?.toFixed(3) ?? '–'}</td>${hasBench ? `<td>${pct(p.benchmark)}</td>` : ''}<td>${c.n}</td></tr>`);
+      // The highlighted row is the peak the verdict tests, and it says its smoothed value.
+      const mark = [p.step === r.trajectory.peakStep ? 'raw peak' : '', p.step === peak.step ? `smoothed peak ${pct(peak.value)}, tested` : ''].filter(Boolean).join('; ');
+      h.push(`<tr${p.step === peak.step ? ' class="peak"' : ''}><td>${p.step}${mark ? ` (${escapeHtml(mark)})` : ''}</td><td>${pct(c.mean)}</td><td>${c.lo === null || c.hi === null ? '–' : `${pct(c.lo)} – ${pct(c.hi)}`}</td><td>${pct(p.parametricReliance.mean)}</td><td>${pct(p.alignedAccuracy?.mean)}</td><td>${pct(p.closedBookAccuracy?.mean)}</td><td>${p.meanMC?.toFixed(3) ?? '–'}</td>${hasBench ? `<td>${pct(p.benchmark)}</td>` : ''}<td>${c.n}</td></tr>`);
     }
     h.push('</table>');
     if (r.perCategory && r.perCategory.length > 0) {
@@ -52,7 +59,7 @@ export function reportHtml(report: InversionReport, svg: string): string {
     h.push(breakdownHtml(r));
     if (r.mcnemar) {
       const m = r.mcnemar;
-      h.push(`<details><summary>${m.ctxToPar} items stopped following the context between steps ${m.fromStep} and ${m.toStep}; ${m.parToCtx} started</summary>`);
+      h.push(`<details><summary>${m.ctxToPar} items stopped following the context between steps ${m.fromStep} and ${m.toStep}; ${m.parToCtx} started (descriptive; McNemar p = ${formatPValue(m.pValue)} is not valid after choosing the peak)</summary>`);
       h.push(`<p>Stopped: <code>${escapeHtml((m.flipsCtxToPar ?? []).slice(0, 200).join(', '))}${(m.flipsCtxToPar?.length ?? 0) > 200 ? ', …' : ''}</code></p>`);
       h.push(`<p>Started: <code>${escapeHtml((m.flipsParToCtx ?? []).slice(0, 200).join(', '))}${(m.flipsParToCtx?.length ?? 0) > 200 ? ', …' : ''}</code></p></details>`);
     }

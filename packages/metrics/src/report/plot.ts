@@ -4,6 +4,7 @@
 import type { InversionReport } from '@cpi-bench/schemas';
 import { Resvg } from '@resvg/resvg-js';
 import type { TopLevelSpec } from 'vega-lite';
+import { smoothingPhrase, testedPeak, verdictName } from './verdict-text.ts';
 
 /** One plotted value. */
 interface PlotRow {
@@ -15,6 +16,7 @@ interface PlotRow {
   lo: number | null;
   hi: number | null;
   peak: boolean;
+  label?: string;
 }
 
 function rows(report: InversionReport): PlotRow[] {
@@ -23,11 +25,13 @@ function rows(report: InversionReport): PlotRow[] {
   for (const run of report.runs) {
     const key = (series: string): string => (multi ? `${run.label}: ${series}` : series);
     for (const p of run.points) {
-      const peak = p.step === run.trajectory.peakStep;
-      if (p.contextReliance.mean !== null) out.push({ run: run.label, series: 'context reliance', key: key('context reliance'), step: p.step, value: p.contextReliance.mean, lo: p.contextReliance.lo, hi: p.contextReliance.hi, peak });
+      if (p.contextReliance.mean !== null) out.push({ run: run.label, series: 'context reliance', key: key('context reliance'), step: p.step, value: p.contextReliance.mean, lo: p.contextReliance.lo, hi: p.contextReliance.hi, peak: false });
       if (p.parametricReliance.mean !== null) out.push({ run: run.label, series: 'parametric reliance', key: key('parametric reliance'), step: p.step, value: p.parametricReliance.mean, lo: p.parametricReliance.lo, hi: p.parametricReliance.hi, peak: false });
       if (p.benchmark !== undefined && p.benchmark !== null) out.push({ run: run.label, series: 'benchmark (ID accuracy)', key: key('benchmark (ID accuracy)'), step: p.step, value: p.benchmark, lo: null, hi: null, peak: false });
     }
+    // The marked peak is the one the verdict tests: the smoothed peak, drawn at its smoothed value.
+    const peak = testedPeak(run);
+    if (peak.step !== null && peak.value !== null) out.push({ run: run.label, series: 'smoothed peak (tested)', key: key('context reliance'), step: peak.step, value: peak.value, lo: null, hi: null, peak: true, label: `smoothed peak ${(peak.value * 100).toFixed(1)}%` });
   }
   return out;
 }
@@ -39,7 +43,7 @@ export function plotSpec(report: InversionReport): TopLevelSpec {
   const color = { field: 'key', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 2, labelLimit: 400 } } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'Context reliance over finetuning', subtitle: report.runs.map((r) => `${r.label}: ${r.verdict.detected ? 'inversion detected' : 'no inversion'} (${r.scorer})`) },
+    title: { text: 'Context reliance over finetuning', subtitle: report.runs.map((r) => `${r.label}: ${verdictName(r)} (${r.scorer}; peak ${smoothingPhrase(r)})`) },
     width: 640,
     height: 360,
     background: 'white',
@@ -51,6 +55,7 @@ export function plotSpec(report: InversionReport): TopLevelSpec {
         encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color },
       },
       {
+        transform: [{ filter: '!datum.peak' }],
         mark: { type: 'line', point: { filled: true, size: 40 } },
         encoding: {
           x, color,
@@ -66,7 +71,7 @@ export function plotSpec(report: InversionReport): TopLevelSpec {
       {
         transform: [{ filter: 'datum.peak' }],
         mark: { type: 'text', dy: -14, fontSize: 11 },
-        encoding: { x, y: { field: 'value', type: 'quantitative' }, text: { value: 'peak' } },
+        encoding: { x, y: { field: 'value', type: 'quantitative' }, text: { field: 'label', type: 'nominal' } },
       },
     ],
     config: { font: 'DejaVu Sans, Liberation Sans, Arial, sans-serif', legend: { symbolOpacity: 1, symbolType: 'stroke' } },

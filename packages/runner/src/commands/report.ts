@@ -4,12 +4,13 @@ import { verdicts } from './verdicts.ts';
 
 export async function report(
   runDirs: string[],
-  flags: { out?: string; benchmarks?: string; json?: boolean },
+  flags: { out?: string; benchmarks?: string; benchmarkScale?: 'auto' | 'fraction' | 'percent'; json?: boolean },
   io: { stdout: NodeJS.WriteStream },
 ): Promise<void> {
   const { report: r, files } = await reportRunDirs(runDirs, {
     ...(flags.out ? { outDir: flags.out } : {}),
     ...(flags.benchmarks ? { benchmarksFile: flags.benchmarks } : {}),
+    ...(flags.benchmarkScale ? { benchmarkScale: flags.benchmarkScale } : {}),
   });
   if (flags.json) io.stdout.write(JSON.stringify({ files, verdicts: verdicts(r) }) + '\n');
   else io.stdout.write(`${formatTrajectoryTable(r)}\nreport files:\n${files.map((f) => `  ${f}`).join('\n')}\n`);

@@ -1,8 +1,8 @@
 // `toylab train` end to end: pretrain, finetune, and write the checkpoint series (ONNX checkpoints,
 // series.json, the probe curve) and its evaluation suite. Each folder is replaced atomically.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { SCHEMA_VERSION, sha256, toJsonl, validate, writeDirAtomic, writeFileAtomic, writeJsonAtomic, type DatasetManifest } from '@cpi-bench/schemas';
+import { CpiError, SCHEMA_VERSION, sha256, toJsonl, validate, writeDirAtomic, writeFileAtomic, writeJsonAtomic, type DatasetManifest } from '@cpi-bench/schemas';
 import { writeCheckpoint } from '@cpi-bench/onnx-gpt2';
 import { finetune, initialModel, prepareLab, pretrain, type LabContext, type ProbePoint, type ProgressSink } from '../experiment.ts';
 import { TOY_DATASET } from '../eval-items.ts';
@@ -20,6 +20,21 @@ export interface TrainSeriesResult {
   verdict: CurveVerdict;
   heldOutVerdict: CurveVerdict;
   seconds: { pretrain: number; finetune: number };
+}
+
+/**
+ * Refuses to replace a folder that is neither new, empty, nor what this command wrote before (it holds
+ * `marker`): replacing is a delete, and --out pointing at the wrong folder must not wipe it (as
+ * `generate` refuses for its suites).
+ */
+async function assertReplaceable(dir: string, marker: string, what: string, flag: string): Promise<void> {
+  const existing = await readdir(dir).catch(() => [] as string[]);
+  if (existing.length > 0 && !existing.includes(marker)) {
+    throw new CpiError('CPI_OUT_DIR_NOT_LAB_OUTPUT', `${dir} is not empty and holds no ${marker}, so it is not ${what}; refusing to replace it`, {
+      file: dir,
+      hint: `choose an empty or new folder for ${flag}, or a previous toylab output`,
+    });
+  }
 }
 
 /** Writes the evaluation items and their DatasetManifest into `evalDir` (replacing it). */
@@ -61,6 +76,9 @@ export function curveSvg(curve: readonly ProbePoint[], title: string): Promise<s
  */
 export async function trainSeries(overrides: Partial<LabOptions>, dirs: { seriesDir: string; evalDir: string }, onProgress?: ProgressSink): Promise<TrainSeriesResult> {
   const options = resolveLabOptions(overrides);
+  // Both folders are replaced: check them before hours of training, not after.
+  await assertReplaceable(dirs.seriesDir, 'lab-run.json', 'a toylab series', '--out');
+  await assertReplaceable(dirs.evalDir, 'manifest.json', 'an evaluation suite', '--eval-out');
   const ctx = prepareLab(options);
   await writeEvalSuite(ctx, dirs.evalDir);
   const model = initialModel(ctx);
