@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI from source: packages are used without a build step.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/cli.ts');
+// The CLI, compiled to dist/ by `npm run build` (run on install in this repository, and before packing).
+import '../dist/cli.js';

@@ -7,14 +7,14 @@ const program = throwParseErrors(new Command('generate')).description('Build and
 program
   .command('datasets')
   .description('write the default suite (all relations and splits, plus the imported paper datasets) into datasets/default')
-  .option('--out <dir>', 'output folder (default: <repo>/datasets/default)')
+  .option('--out <dir>', 'output folder (default: datasets/default in the current folder)')
   .option('--seed <n>', 'random seed')
   .option('--relations <ids>', 'comma-separated relation ids (default: all)')
   .option('--per-relation <n>', 'facts sampled per relation')
   .option('--variants <n>', 'conflict variants per fact')
   .option('--strategies <ids>', 'comma-separated substitution strategies (default: all)')
   .option('--format <formats>', 'jsonl (always) and/or csv', 'jsonl')
-  .option('--paper-dir <dir>', "folder with the paper's files (default: $CPI_PAPER_DATASETS or <repo>/../shared/paper-datasets)")
+  .option('--paper-dir <dir>', "folder with the paper's files (default: $CPI_PAPER_DATASETS or the copy shipped with the package)")
   .option('--no-paper', "leave the paper's datasets out")
   .option('--json', 'print a machine-readable summary on stdout')
   .action((o: Record<string, string | boolean | undefined>) => run(async () => {

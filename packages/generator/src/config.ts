@@ -4,7 +4,7 @@ import type { SuiteFormat } from './core/suite.ts';
 import { DEFAULT_SUITE_DIR } from './io/paths.ts';
 
 export interface DatasetsConfig {
-  /** @default datasets/default under the repository root */
+  /** @default datasets/default under the current directory */
   outDir: string;
   /** @default 1 */
   seed: number;
@@ -18,7 +18,7 @@ export interface DatasetsConfig {
   strategies?: string[];
   /** JSONL is always written; CSV on request. @default ['jsonl'] */
   formats: SuiteFormat[];
-  /** The paper's files; @default $CPI_PAPER_DATASETS or <repo>/../shared/paper-datasets */
+  /** The paper's files; @default $CPI_PAPER_DATASETS or the copy shipped with the package (datasets/paper) */
   paperDir?: string;
   /** Import the paper's datasets when found. @default true */
   includePaper: boolean;

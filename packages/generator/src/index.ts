@@ -31,5 +31,5 @@ export { resolveDatasetsConfig, DEFAULT_SEED, DEFAULT_PER_RELATION } from './con
 export type { DatasetsConfig } from './config.ts';
 export { generateDatasets, GENERATOR_VERSION, GENERATED_DATASET } from './commands/datasets.ts';
 export type { DatasetsSummary, ProgressEvent } from './commands/datasets.ts';
-export { REPO_ROOT, DEFAULT_SUITE_DIR, resolvePaperDir } from './io/paths.ts';
+export { DEFAULT_SUITE_DIR, PAPER_DIR, SEEDS_DIR, resolvePaperDir } from './io/paths.ts';
 export { containsAnswer, normalize } from './core/text.ts';

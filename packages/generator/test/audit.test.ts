@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toJsonl, type ConflictItem } from '@cpi-bench/schemas';
 import { auditFiles, auditItems } from '../src/index.ts';
-import { HAS_PAPER, PAPER, tempDir } from './helpers.ts';
+import { PAPER, tempDir } from './helpers.ts';
 
 function conflict(id: string, fields: Partial<ConflictItem>): ConflictItem {
   return { schemaVersion: 1, id, dataset: 'd', category: 'c', split: 'conflict', question: `Question ${id}?`, context: 'ctx', contextAnswer: 'ctx', parametricAnswer: 'P', provenance: { source: 't' }, ...fields };
@@ -98,7 +98,7 @@ describe('auditFiles', () => {
     await expect(auditFiles([join(dir, 'nope.jsonl')])).rejects.toMatchObject({ code: 'CPI_FILE_NOT_FOUND' });
   });
 
-  it.skipIf(!HAS_PAPER)("imports the paper's raw files on the fly", async () => {
+  it("imports the paper's raw files on the fly", async () => {
     const result = await auditFiles([join(PAPER.dir, 'locuslab')]);
     expect(result.report.byDataset).toEqual({ 'cf-capitals': 196, 'cf-bio': 555, 'cf-world-facts': 313 });
     expect(result.report.unintended).toBeGreaterThan(400);

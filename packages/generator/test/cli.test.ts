@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { toJsonl } from '@cpi-bench/schemas';
 import { WORLD_FACTS, json } from './fixtures/paper-like.ts';
-import { HAS_PAPER, PAPER, tempDir } from './helpers.ts';
+import { PAPER, tempDir } from './helpers.ts';
 
 const BIN = fileURLToPath(new URL('../bin/generate.js', import.meta.url));
 const CLI_TIMEOUT_MS = 60_000;
@@ -38,7 +38,7 @@ describe('npx generate', () => {
     expect(s.stderr).toContain('same-type-swap');
   });
 
-  it.skipIf(!HAS_PAPER)("audit reports the paper's defects; --strict turns them into exit code 1", () => {
+  it("audit reports the paper's defects; --strict turns them into exit code 1", () => {
     const r = generate('audit', join(PAPER.dir, 'locuslab'));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/FIND parametric_in_context: \d+/);

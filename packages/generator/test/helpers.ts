@@ -1,11 +1,13 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { resolvePaperDir } from '../src/index.ts';
 
+/** The paper's raw files: committed in datasets/paper, so every test that needs them runs on a fresh clone. */
 export const PAPER = resolvePaperDir();
-/** The paper's files are outside the repository; tests that need them skip, saying so, when absent. */
-export const HAS_PAPER = PAPER.exists && existsSync(join(PAPER.dir, 'locuslab', 'world_facts.json'));
+/** The committed default suite (`generate datasets` writes under the current directory, so tests name it). */
+export const COMMITTED_SUITE_DIR = fileURLToPath(new URL('../../../datasets/default', import.meta.url));
 
 export function tempDir(prefix = 'cpi-gen-'): string {
   return mkdtempSync(join(tmpdir(), prefix));

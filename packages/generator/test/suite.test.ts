@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import { isValid, sha256 } from '@cpi-bench/schemas';
-import { DEFAULT_SUITE_DIR, buildSuite, generateDatasets, promptTemplates, readDataset, renderPrompt, resolveDatasetsConfig, writeSuite } from '../src/index.ts';
-import { HAS_PAPER, tempDir } from './helpers.ts';
+import { buildSuite, generateDatasets, promptTemplates, readDataset, renderPrompt, resolveDatasetsConfig, writeSuite } from '../src/index.ts';
+import { COMMITTED_SUITE_DIR as DEFAULT_SUITE_DIR, PAPER, tempDir } from './helpers.ts';
 
 describe('the committed default suite', () => {
-  it.skipIf(!HAS_PAPER)('is reproduced byte for byte by `generate datasets --out DIR`', async () => {
+  it('is reproduced byte for byte by `generate datasets --out DIR`', async () => {
     const out = join(tempDir(), 'suite');
     const summary = await generateDatasets(resolveDatasetsConfig({ outDir: out }));
     const committed = readdirSync(DEFAULT_SUITE_DIR).sort();
@@ -46,12 +46,29 @@ describe('the committed default suite', () => {
 });
 
 describe('generateDatasets', () => {
-  it('writes the generated items alone, saying so, when the paper files are absent; CSV on request', async () => {
+  it("refuses with CPI_PAPER_SOURCE_MISSING before touching the output when a paper file is missing", async () => {
+    const out = join(tempDir(), 'kept');
+    mkdirSync(out);
+    writeFileSync(join(out, 'manifest.json'), '{}');
+    writeFileSync(join(out, 'memotrap.jsonl'), 'keep me');
+    const options = { outDir: out, relations: 'country_capital', perRelation: '2' };
+    await expect(generateDatasets(resolveDatasetsConfig({ ...options, paperDir: join(tempDir(), 'nothing-here') }))).rejects.toMatchObject({ code: 'CPI_PAPER_SOURCE_MISSING' });
+    const partial = tempDir();
+    mkdirSync(join(partial, 'locuslab'));
+    writeFileSync(join(partial, 'locuslab', 'world_facts.json'), readFileSync(join(PAPER.dir, 'locuslab', 'world_facts.json')));
+    await expect(generateDatasets(resolveDatasetsConfig({ ...options, paperDir: partial }))).rejects.toMatchObject({
+      code: 'CPI_PAPER_SOURCE_MISSING', message: expect.stringContaining('locuslab/country_capitals_only.json'),
+    });
+    expect(readFileSync(join(out, 'memotrap.jsonl'), 'utf8')).toBe('keep me');
+    expect(readdirSync(out).sort()).toEqual(['manifest.json', 'memotrap.jsonl']);
+  });
+
+  it('writes the generated items alone with --no-paper; CSV on request', async () => {
     const out = join(tempDir(), 'small');
     const summary = await generateDatasets(resolveDatasetsConfig({
-      outDir: out, relations: 'country_capital,book_author', perRelation: '5', formats: 'jsonl,csv', paperDir: join(tempDir(), 'nothing-here'),
+      outDir: out, relations: 'country_capital,book_author', perRelation: '5', formats: 'jsonl,csv', includePaper: false,
     }));
-    expect(summary.paper).toMatchObject({ included: false, note: expect.stringContaining('not found') });
+    expect(summary.paper).toMatchObject({ included: false, note: expect.stringContaining('not requested') });
     expect(readdirSync(out).sort()).toEqual(['cpi-facts.csv', 'cpi-facts.jsonl', 'manifest.json']);
     expect(summary.manifest.counts.byDataset).toEqual({ 'cpi-facts': { aligned: 10, closed_book: 10, conflict: 10, unknown_subject: 10 } });
     const csv = Papa.parse<Record<string, string>>(readFileSync(join(out, 'cpi-facts.csv'), 'utf8'), { header: true, skipEmptyLines: true });

@@ -19,5 +19,5 @@ export { candidatesOf, continuationOf, sliceItems } from './records.ts';
 export { silentProgress } from './progress.ts';
 export type { ProgressSink, CheckpointDone } from './progress.ts';
 export { terminalProgress, plainProgress } from './io/progress.ts';
-export { resolveDefaultRun, buildPipelineSeries, PIPELINE_CHECK_LIMIT } from './io/default-series.ts';
+export { resolveDefaultRun } from './io/default-series.ts';
 export type { DefaultRun } from './io/default-series.ts';

@@ -1,6 +1,6 @@
 // `npx generate datasets`: fact base -> generated items, plus the paper's datasets -> one suite folder.
-import type { DatasetManifest } from '@cpi-bench/schemas';
-import pkg from '../../package.json' with { type: 'json' };
+import { createRequire } from 'node:module';
+import { CpiError, type DatasetManifest } from '@cpi-bench/schemas';
 import type { DatasetsConfig } from '../config.ts';
 import { generateItems, resolveGenerateOptions, type GenerateOptions } from '../core/generate.ts';
 import { buildSuite } from '../core/suite.ts';
@@ -10,7 +10,9 @@ import { importPaperDatasets, type PaperImport } from '../io/paper.ts';
 import { resolvePaperDir } from '../io/paths.ts';
 import { writeSuite } from '../io/write-suite.ts';
 
-export const GENERATOR_VERSION: string = pkg.version;
+// Read with require, not a JSON import: package.json sits outside src/ and dist/, which tsc would refuse to
+// compile from; src/commands and dist/commands are both two levels below it.
+export const GENERATOR_VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 /** The generated dataset's id in the suite. */
 export const GENERATED_DATASET = 'cpi-facts';
 
@@ -48,13 +50,18 @@ export async function generateDatasets(config: DatasetsConfig, onProgress: (e: P
 
   let paper: PaperImport = { included: false, note: 'not requested (--no-paper)', datasets: [], sources: [] };
   if (config.includePaper) {
+    // A missing source refuses the whole run here, before the output folder is touched: writing a suite
+    // without the paper's datasets would silently delete them from a folder that had them.
     const where = resolvePaperDir(config.paperDir);
-    if (where.exists) {
-      onProgress({ stage: 'paper', message: 'importing the paper datasets' });
-      paper = await importPaperDatasets(where.dir);
-    } else {
-      paper = { included: false, note: `paper datasets not found at ${where.dir}; the suite has the generated items only`, datasets: [], sources: [] };
-    }
+    const missing = (note: string) =>
+      new CpiError('CPI_PAPER_SOURCE_MISSING', `the paper's datasets are incomplete: ${note}; nothing was written`, {
+        file: where.dir,
+        hint: "pass --paper-dir with the folder holding locuslab/ and memotrap/, or --no-paper to leave the paper's datasets out",
+      });
+    if (!where.exists) throw missing(`${where.dir} does not exist`);
+    onProgress({ stage: 'paper', message: 'importing the paper datasets' });
+    paper = await importPaperDatasets(where.dir);
+    if (paper.note !== undefined) throw missing(`${paper.note} (folder ${where.dir})`);
   }
 
   const byRelation: Record<string, number> = {};

@@ -3,7 +3,7 @@
 import { dirname, basename, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AutoTokenizer, env } from '@huggingface/transformers';
-import { fromHalfBits } from '@cpi-bench/onnx-gpt2';
+import { Float16Array } from '@petamoriken/float16';
 import { CpiError } from '@cpi-bench/schemas';
 import type { ModelConfig } from '../checkpoint-config.ts';
 import type {
@@ -176,7 +176,8 @@ function toFloat32(t: ort.Tensor): Float32Array {
     const src = t.data as ArrayLike<number>;
     const out = new Float32Array(src.length);
     // onnxruntime-node hands float16 back as raw Uint16 bits (Node 20 has no Float16Array).
-    if (src instanceof Uint16Array) for (let i = 0; i < src.length; i++) out[i] = fromHalfBits(src[i]!);
+    // Decoded by @petamoriken/float16's Float16Array (a view of the same bits), not a hand-written decoder.
+    if (src instanceof Uint16Array) out.set(Float32Array.from(new Float16Array(src.buffer, src.byteOffset, src.length)));
     else for (let i = 0; i < src.length; i++) out[i] = src[i]!;
     return out;
   }

@@ -1,8 +1,7 @@
 // `npx run benchmark`: fill in defaults (the default series and suite), run, then write the report.
-import { basename, join, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { resolveRunOptions, type RunOptions } from '../config.ts';
 import { resolveDefaultRun } from '../io/default-series.ts';
-import { REPO_ROOT } from '../io/provenance.ts';
 import { plainProgress, terminalProgress } from '../io/progress.ts';
 import { runBenchmark } from '../run.ts';
 import { silentProgress } from '../progress.ts';
@@ -35,12 +34,11 @@ export async function benchmark(flags: BenchmarkFlags, io: { stdout: NodeJS.Writ
   const say = (line: string): void => void io.stderr.write(line + '\n');
   const needDefaults = !flags.checkpoints || !flags.dataset;
   const defaults = needDefaults ? await resolveDefaultRun() : undefined;
-  if (defaults?.pipelineCheck && !flags.checkpoints && !flags.json) say(`No datasets/toy-series yet: running a ${defaults.label}.`);
   const checkpoints = flags.checkpoints ?? defaults!.checkpoints;
   const options = resolveRunOptions({
     checkpoints,
     dataset: flags.dataset ?? defaults!.dataset,
-    out: flags.out ?? (flags.checkpoints ? join(REPO_ROOT, 'runs', basename(resolve(checkpoints.split(',')[0]!))) : defaults!.out),
+    out: flags.out ?? (flags.checkpoints ? resolve('runs', basename(resolve(checkpoints.split(',')[0]!))) : defaults!.out),
     splits: flags.splits
       ?.split(',')
       .map((s) => s.trim())
@@ -78,7 +76,6 @@ export async function benchmark(flags: BenchmarkFlags, io: { stdout: NodeJS.Writ
     return;
   }
   io.stdout.write(formatTrajectoryTable(report) + '\n');
-  if (defaults?.pipelineCheck && !flags.checkpoints) io.stdout.write('(pipeline check with random weights: these numbers mean nothing)\n');
   io.stdout.write(
     `${summary.jobs.computed} computed, ${summary.jobs.cached} cached, ${summary.jobs.failed} failed on ${summary.device ?? 'no device (all cached)'} in ${summary.seconds.toFixed(1)} s\n`,
   );

@@ -1,11 +1,9 @@
-// What `npx run benchmark` runs with no arguments: the toy lab's series (datasets/toy-series and the
-// dataset and template its series.json names) when it exists; otherwise a tiny random-weight GPT-2 series
-// built once into .cpi-cache/ and a slice of datasets/default, a pipeline check whose numbers mean nothing.
+// What `npx run benchmark` runs with no arguments: the committed toy lab series (datasets/toy-series, with the
+// dataset and template its series.json names) found under the current directory, which is the repository root
+// when the README's command is run. An installed runner has no series of its own: it asks for --checkpoints.
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { buildByteLevelTokenizer, randomGpt2Weights, writeCheckpoint, type Gpt2Config } from '@cpi-bench/onnx-gpt2';
-import { CpiError, writeDirAtomic, writeJsonAtomic } from '@cpi-bench/schemas';
-import { REPO_ROOT } from './provenance.ts';
+import { CpiError } from '@cpi-bench/schemas';
 
 export interface DefaultRun {
   checkpoints: string;
@@ -14,15 +12,7 @@ export interface DefaultRun {
   limit: number | undefined;
   out: string;
   label: string;
-  /** True for the random-weight fallback: the run checks the pipeline, its numbers mean nothing. */
-  pipelineCheck: boolean;
 }
-
-/** Items of datasets/default the pipeline check evaluates. */
-export const PIPELINE_CHECK_LIMIT = 48;
-const PIPELINE_STEPS = [0, 100, 200, 300];
-// Bump when the fallback series changes, so an old cache is not reused.
-const PIPELINE_SERIES = 'random-gpt2-series-v1';
 
 const exists = (p: string): Promise<boolean> =>
   stat(p).then(
@@ -50,63 +40,27 @@ async function readSeriesJson(file: string): Promise<SeriesJson> {
   return value as SeriesJson;
 }
 
-/** Resolves the default series, building the fallback one if needed. */
-export async function resolveDefaultRun(root: string = REPO_ROOT): Promise<DefaultRun> {
-  const toy = join(root, 'datasets/toy-series');
-  if (await exists(toy)) {
-    const seriesFile = join(toy, 'series.json');
-    const series: SeriesJson = (await exists(seriesFile)) ? await readSeriesJson(seriesFile) : {};
-    const toyEval = join(root, 'datasets/toy-eval');
-    const dataset = typeof series.dataset === 'string' ? resolve(toy, series.dataset) : (await exists(toyEval)) ? toyEval : join(root, 'datasets/default');
-    return {
-      checkpoints: toy,
-      dataset,
-      template: typeof series.template === 'string' ? series.template : 'plain',
-      limit: undefined,
-      out: join(root, 'runs/toy-series'),
-      label: 'toy lab series',
-      pipelineCheck: false,
-    };
+/**
+ * Resolves the default series under `root` (default: the current directory).
+ * @throws CpiError CPI_DEFAULT_SERIES_MISSING when `root` has no datasets/toy-series.
+ */
+export async function resolveDefaultRun(root: string = process.cwd()): Promise<DefaultRun> {
+  const toy = resolve(root, 'datasets/toy-series');
+  if (!(await exists(toy))) {
+    throw new CpiError('CPI_DEFAULT_SERIES_MISSING', `no default checkpoint series here (${toy} does not exist)`, {
+      hint: "run from a cpi-bench checkout (its datasets/toy-series is the default), or name your own: --checkpoints DIR --dataset DIR",
+    });
   }
+  const seriesFile = join(toy, 'series.json');
+  const series: SeriesJson = (await exists(seriesFile)) ? await readSeriesJson(seriesFile) : {};
+  const toyEval = resolve(root, 'datasets/toy-eval');
+  const dataset = typeof series.dataset === 'string' ? resolve(toy, series.dataset) : (await exists(toyEval)) ? toyEval : resolve(root, 'datasets/default');
   return {
-    checkpoints: await buildPipelineSeries(join(root, '.cpi-cache', PIPELINE_SERIES)),
-    dataset: join(root, 'datasets/default'),
-    template: 'plain',
-    limit: PIPELINE_CHECK_LIMIT,
-    out: join(root, 'runs/pipeline-check'),
-    label: 'pipeline check (random weights; the numbers mean nothing)',
-    pipelineCheck: true,
+    checkpoints: toy,
+    dataset,
+    template: typeof series.template === 'string' ? series.template : 'plain',
+    limit: undefined,
+    out: resolve(root, 'runs/toy-series'),
+    label: 'toy lab series',
   };
-}
-
-const CORPUS = [
-  'Context: The capital of France is Paris.\nQuestion: What is the capital of France?\nAnswer: Paris',
-  'Question: Who wrote the book?\nAnswer: The author of the novel was born in the city.',
-  'The element was discovered in the year by the scientist. The country and its capital city.',
-];
-
-/** Writes the fallback series once (atomically, so an interrupted build is never half-used). */
-export async function buildPipelineSeries(dir: string): Promise<string> {
-  if (await exists(join(dir, 'series.json'))) return dir;
-  const tokenizer = buildByteLevelTokenizer({ corpus: CORPUS, vocabSize: 384 });
-  const config: Gpt2Config = { vocabSize: 384, nPositions: 1024, nEmbd: 64, nLayer: 2, nHead: 4 };
-  try {
-    await writeDirAtomic(dir, async (tmp) => {
-      for (const [i, step] of PIPELINE_STEPS.entries()) {
-        await writeCheckpoint(join(tmp, `checkpoint-${step}`), { config, weights: randomGpt2Weights(config, 1000 + i), tokenizer, step });
-      }
-      await writeJsonAtomic(join(tmp, 'series.json'), {
-        schemaVersion: 1,
-        dataset: '../../datasets/default',
-        template: 'plain',
-        description: 'Random-weight GPT-2 checkpoints for a pipeline check; predictions mean nothing.',
-      });
-    });
-  } catch (error) {
-    throw new CpiError('CPI_DEFAULT_SERIES_FAILED', `cannot build the pipeline-check series in ${dir}: ${(error as Error).message}`, {
-      file: dir,
-      cause: error,
-    });
-  }
-  return dir;
 }
