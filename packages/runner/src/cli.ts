@@ -42,6 +42,22 @@ program
     await report(runDirs, flags, { stdout: process.stdout });
   });
 
+program
+  .command('losses')
+  .description('per-example mean target loss with and without the context, for `npx mitigate context-critical --losses`')
+  .requiredOption('--checkpoint <dir>', 'the base checkpoint the finetuning starts from')
+  .requiredOption('--data <file>', 'finetuning data: Alpaca, chat or ShareGPT, JSON array or JSONL')
+  .requiredOption('--out <file>', 'losses JSONL (appended to: a rerun resumes; to recompute, use a new file)')
+  .addOption(new Option('--format <format>', 'data format (default: detected)').choices(['auto', 'alpaca', 'chat', 'sharegpt']).default('auto'))
+  .option('--batch-size <n>', 'examples per inference call (default 8)')
+  .addOption(new Option('--device <device>', 'auto tries CUDA, then the CPU').choices(['auto', 'cpu', 'cuda']))
+  .option('--threads <n>', 'onnxruntime intra-op threads')
+  .option('--json', 'print one JSON summary on stdout')
+  .action(async (flags) => {
+    const { losses } = await import('./commands/losses.ts');
+    await losses(flags, { stdout: process.stdout, stderr: process.stderr });
+  });
+
 try {
   await program.parseAsync();
 } catch (error) {

@@ -21,3 +21,5 @@ export type { ProgressSink, CheckpointDone } from './progress.ts';
 export { terminalProgress, plainProgress } from './io/progress.ts';
 export { resolveDefaultRun } from './io/default-series.ts';
 export type { DefaultRun } from './io/default-series.ts';
+export { computeLosses } from './losses.ts';
+export type { LossesOptions, LossesSummary } from './losses.ts';

@@ -467,6 +467,26 @@ export interface MitigationReport {
   stats: {
     [k: string]: number | string | boolean | null;
   };
+  /**
+   * The data's format, read and written unchanged (Alpaca instruction/input/output, chat messages, ShareGPT conversations).
+   */
+  format?: "alpaca" | "chat" | "sharegpt";
+  /**
+   * Nothing was written: the counts are what the transform would do.
+   */
+  dryRun?: boolean;
+  /**
+   * Each transform of a chain in order, with its own parameters and counts (transform then names them joined by '/').
+   */
+  steps?: {
+    transform: string;
+    params: {
+      [k: string]: unknown;
+    };
+    stats: {
+      [k: string]: number | string | boolean | null;
+    };
+  }[];
   provenance?: Provenance;
 }
 /**

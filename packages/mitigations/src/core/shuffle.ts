@@ -1,7 +1,4 @@
-// Transforms must give the same output for the same seed on every machine.
-export { mulberry32 as createRng } from '@cpi-bench/schemas';
-
-/** Fisher-Yates shuffle of a copy. */
+/** Fisher-Yates shuffle of a copy, drawing from a seeded uniform generator (schemas' mulberry32). */
 export function shuffled<T>(values: readonly T[], rng: () => number): T[] {
   const out = [...values];
   for (let i = out.length - 1; i > 0; i--) {

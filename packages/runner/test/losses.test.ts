@@ -1,0 +1,128 @@
+// `npx run losses` against an independent computation: the onnx-gpt2 writer's plain-TypeScript forward
+// pass on the same tiny checkpoint. Also: resuming after a cut, refusing a second writer and another model's file, the CLI,
+// and the context-critical filter reading what it wrote.
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { encode, referenceForward } from '@cpi-bench/onnx-gpt2';
+import { lossRequests, mitigateFile, type LossRecord } from '@cpi-bench/mitigations';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { computeLosses } from '../src/index.ts';
+import { TOKENIZER, makeCheckpoint, tempDir, type FixtureCheckpoint } from './fixtures/checkpoints.ts';
+
+const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url));
+const CLI_TIMEOUT_MS = 90_000;
+/** The Alpaca prompt is longer than the fixture's default 256 positions. */
+const N_POSITIONS = 1024;
+
+const DATA = [
+  { instruction: 'What is the capital?', input: 'The capital of France is Lyon.', output: 'Lyon', text: 'extra field' },
+  { instruction: 'Name the capital of Spain.', input: '', output: 'Madrid' },
+  { instruction: 'Which city is named?', input: 'The capital of Peru is Lima.', output: 'The city is Lima.' },
+  { instruction: 'Say hi.', input: '', output: 'Hi' },
+  { instruction: 'Where is Rome?', input: 'The capital of Italy is Rome.', output: 'Italy' },
+];
+
+let root: { dir: string; cleanup: () => Promise<void> };
+let fixture: FixtureCheckpoint;
+let data: string;
+beforeAll(async () => {
+  root = await tempDir();
+  fixture = await makeCheckpoint(join(root.dir, 'base'), { seed: 11, config: { nPositions: N_POSITIONS } });
+  data = join(root.dir, 'alpaca.json');
+  await writeFile(data, JSON.stringify(DATA, null, 2));
+});
+afterAll(() => root.cleanup());
+
+/** Mean negative log-likelihood per continuation token, by the reference forward pass. */
+function referenceLoss(prompt: string, continuation: string): { loss: number; tokens: number } {
+  const context = encode(TOKENIZER, prompt);
+  const cont = encode(TOKENIZER, prompt + continuation).slice(context.length);
+  const whole = [...context, ...cont];
+  const input = whole.slice(0, -1);
+  const logits = referenceForward(fixture.config, fixture.weights, [input]);
+  const V = fixture.config.vocabSize;
+  let sum = 0;
+  for (let p = context.length - 1; p < input.length; p++) {
+    const row = logits.subarray(p * V, (p + 1) * V);
+    const max = Math.max(...row);
+    const lse = max + Math.log(row.reduce((s, x) => s + Math.exp(x - max), 0));
+    sum += row[whole[p + 1]!]! - lse;
+  }
+  return { loss: -sum / cont.length, tokens: cont.length };
+}
+
+const readRecords = async (file: string) => (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as LossRecord);
+
+describe('npx run losses', () => {
+  it('writes, per example, the mean target loss with and without its context, as the reference computes it', async () => {
+    const out = join(root.dir, 'losses.jsonl');
+    const summary = await computeLosses({ checkpoint: fixture.dir, data, out, batchSize: 2, device: 'cpu' });
+    expect(summary).toMatchObject({ examples: 5, computed: 5, cached: 0, failed: 0 });
+    const records = await readRecords(out);
+    expect(records.map((r) => r.index)).toEqual([0, 1, 2, 3, 4]);
+    for (const r of records) {
+      if (!r.ok) throw new Error(`example ${r.index} failed: ${r.error.message}`);
+      const requests = lossRequests(DATA[r.index]!, 'alpaca');
+      const without = referenceLoss(requests.withoutContext.prompt, requests.withoutContext.continuation);
+      expect(r.withoutContext.tokens).toBe(without.tokens);
+      expect(r.withoutContext.loss).toBeCloseTo(without.loss, 4);
+      if (requests.withContext) {
+        const withContext = referenceLoss(requests.withContext.prompt, requests.withContext.continuation);
+        expect(r.withContext?.loss).toBeCloseTo(withContext.loss, 4);
+        expect(r.withContext?.loss).not.toBeCloseTo(without.loss, 4);
+      } else {
+        expect(r.withContext).toBeNull();
+      }
+    }
+  });
+
+  it('resumes after a cut (torn last line ignored), and refuses a file from another checkpoint', async () => {
+    const full = await readFile(join(root.dir, 'losses.jsonl'), 'utf8');
+    const out = join(root.dir, 'cut.jsonl');
+    const lines = full.split('\n');
+    await writeFile(out, `${lines[0]}\n${lines[1]}\n${lines[2]!.slice(0, 20)}`);
+    const summary = await computeLosses({ checkpoint: fixture.dir, data, out, batchSize: 2, device: 'cpu' });
+    expect(summary).toMatchObject({ cached: 2, computed: 3 });
+    const byIndex = (rs: LossRecord[]) => Object.fromEntries(rs.map((r) => [r.index, r]));
+    const records = await readRecords(out);
+    expect(records).toHaveLength(5);
+    expect(byIndex(records)).toEqual(byIndex(await readRecords(join(root.dir, 'losses.jsonl'))));
+
+    // A live writer on the same file (here: this process) is refused, not interleaved.
+    await mkdir(`${out}.lock`, { recursive: true });
+    await writeFile(join(`${out}.lock`, 'run.lock'), `${process.pid}\n`);
+    await expect(computeLosses({ checkpoint: fixture.dir, data, out, device: 'cpu' })).rejects.toMatchObject({ code: 'CPI_RUN_LOCKED' });
+    await rm(`${out}.lock`, { recursive: true });
+
+    const other = await makeCheckpoint(join(root.dir, 'other'), { seed: 12, config: { nPositions: N_POSITIONS } });
+    await expect(computeLosses({ checkpoint: other.dir, data, out, device: 'cpu' })).rejects.toMatchObject({ code: 'CPI_LOSSES_OTHER_CHECKPOINT' });
+  });
+
+  it(
+    'runs from the CLI, and `npx mitigate context-critical` drops the context example least surprising without it',
+    async () => {
+      const out = join(root.dir, 'cli-losses.jsonl');
+      const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'losses', '--checkpoint', fixture.dir, '--data', data, '--out', out, '--device', 'cpu', '--json'], { timeout: CLI_TIMEOUT_MS });
+      expect(JSON.parse(stdout)).toMatchObject({ examples: 5, computed: 5 });
+      const records = await readRecords(out);
+      const withContext = records.filter((r): r is Extract<LossRecord, { ok: true }> => r.ok && r.withContext !== null);
+      const easiest = withContext.sort((a, b) => a.withoutContext.loss - b.withoutContext.loss)[0]!.index;
+      const filtered = join(root.dir, 'filtered.json');
+      // 3 context examples: a drop of 0.34 removes one.
+      const report = await mitigateFile({ transforms: ['context-critical'], input: data, output: filtered, params: { losses: out, drop: 0.34 } });
+      expect(report.stats).toMatchObject({ dropped: 1, kept: 4 });
+      expect(JSON.parse(await readFile(filtered, 'utf8'))).toEqual(DATA.filter((_, i) => i !== easiest));
+    },
+    CLI_TIMEOUT_MS,
+  );
+
+  it('a bad data file is a CpiError naming the line, exit code 2 from the CLI', async () => {
+    const bad = join(root.dir, 'bad.jsonl');
+    await writeFile(bad, '{"instruction": "x"}\n');
+    const run = promisify(execFile)(process.execPath, [BIN, 'losses', '--checkpoint', fixture.dir, '--data', bad, '--out', join(root.dir, 'x.jsonl'), '--device', 'cpu'], { timeout: CLI_TIMEOUT_MS });
+    await expect(run).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('CPI_') });
+  }, CLI_TIMEOUT_MS);
+});
