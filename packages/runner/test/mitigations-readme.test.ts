@@ -2,7 +2,7 @@
 // file, with `models/base` a tiny real checkpoint. It lives in the runner's tests because one command is
 // `npx run losses`, which needs the ONNX backend and a checkpoint the test builds.
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -14,6 +14,7 @@ const README = fileURLToPath(new URL('../../mitigations/README.md', import.meta.
 const MITIGATE = fileURLToPath(new URL('../../mitigations/bin/mitigate.js', import.meta.url));
 const RUN = fileURLToPath(new URL('../bin/run.js', import.meta.url));
 const SUITE = fileURLToPath(new URL('../../../datasets/default', import.meta.url));
+const DATASETS = fileURLToPath(new URL('../../../datasets', import.meta.url));
 const ALL_COMMANDS_TIMEOUT_MS = 300_000;
 
 const ALPACA = [
@@ -38,6 +39,8 @@ beforeAll(async () => {
   root = await tempDir();
   await makeCheckpoint(join(root.dir, 'models', 'base'), { seed: 5, config: { nPositions: 1024 } });
   await writeFile(join(root.dir, 'alpaca_data.json'), JSON.stringify(ALPACA, null, 4));
+  // The README's commands run from a checkout's root, where defaults such as --eval-suite datasets/default resolve.
+  await symlink(DATASETS, join(root.dir, 'datasets'));
 });
 afterAll(() => root.cleanup());
 
