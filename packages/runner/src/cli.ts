@@ -14,7 +14,7 @@ program
   .addOption(new Option('--mode <mode>', 'score (log-probabilities), generate (greedy text) or both').choices(['score', 'generate', 'both']))
   .option('--template <id>', 'prompt template id (plain, alpaca, tulu, chat, … and their -context-only forms)')
   .option('--limit <n>', 'evaluate only the first N items (round-robin across datasets and splits)')
-  .option('--out <dir>', 'run folder (default: runs/<series name>)')
+  .option('--out <dir>', 'run folder (default: runs/<series name>-<hash of its path>; the default series: runs/toy-series)')
   .addOption(new Option('--device <device>', 'auto tries CUDA, then the CPU').choices(['auto', 'cpu', 'cuda']))
   .addOption(new Option('--dtype <dtype>', 'graph precision: auto takes what the checkpoint has').choices(['auto', 'fp32', 'fp16']))
   .option('--batch-size <n>', 'sequences per inference call (default 8)')

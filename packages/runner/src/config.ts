@@ -36,6 +36,13 @@ export interface RunOptions {
   resume: boolean;
   /** A human label for the run (the report's legend). */
   label: string | undefined;
+  /**
+   * When `out` is bound to another series, dataset or settings: false refuses (CPI_RUN_FOLDER_BOUND or
+   * CPI_RUN_CONFIG_MISMATCH); true runs in the sibling `<out>-<hash of the run>` instead. The CLI sets it for
+   * the default folder, which the user did not choose. Stored predictions are never wiped either way.
+   * @default false
+   */
+  moveAsideFromBoundFolder: boolean;
 }
 
 export const RUN_DEFAULTS = {
@@ -51,6 +58,7 @@ export const RUN_DEFAULTS = {
   stop: ['\n'],
   resume: true,
   label: undefined,
+  moveAsideFromBoundFolder: false,
 } as const satisfies Omit<RunOptions, 'checkpoints' | 'dataset' | 'out'>;
 
 function positiveInt(name: string, value: number | undefined): void {

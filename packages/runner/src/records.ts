@@ -34,6 +34,8 @@ export interface RecordBase {
   mode: 'score' | 'generate';
   template: string;
   durationMs: number;
+  /** 1-based attempt at this key; stored only from 2 on (a retried failure). @default 1 */
+  attempt?: number;
 }
 
 function head(b: RecordBase): Omit<PredictionRecord, 'ok'> {
@@ -51,6 +53,7 @@ function head(b: RecordBase): Omit<PredictionRecord, 'ok'> {
     mode: b.mode,
     template: b.template,
     durationMs: Math.max(0, b.durationMs),
+    ...(b.attempt !== undefined && b.attempt > 1 ? { attempt: b.attempt } : {}),
   } as Omit<PredictionRecord, 'ok'>;
 }
 

@@ -1,32 +1,23 @@
-// One benchmark run: validate every checkpoint and the dataset up front, then predict each item at each
-// checkpoint in each mode, appending records as it goes, so a killed run resumes where it stopped.
-import { mkdir, readFile, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+// One benchmark run, wired from three rooms: plan (plan.ts: every job and the key of exactly what it
+// computes), execute (execute.ts: a loaded model turns jobs into records) and store (io/: the bound run
+// folder, its lock and the append-only prediction store). Inputs are all checked before the folder is
+// touched; a killed run resumes where it stopped; a bad checkpoint is marked failed and the sweep goes on.
+import { join, resolve } from 'node:path';
 import { getPromptTemplate, readDataset, renderPrompt } from '@cpi-bench/generator';
-import {
-  CpiError,
-  SCHEMA_VERSION,
-  isCpiError,
-  toJsonl,
-  validate,
-  writeFileAtomic,
-  writeJsonAtomic,
-  type CheckpointManifest,
-  type ConflictItem,
-  type PredictionRecord,
-  type PromptTemplate,
-  type RunConfig,
-} from '@cpi-bench/schemas';
+import { asFsCpiError, CpiError, isCpiError, toJsonl, validate, writeFileAtomic, type CheckpointManifest, type PromptTemplate } from '@cpi-bench/schemas';
 import { loadOnnxModel, type CheckpointFiles } from './backend/onnx.ts';
-import type { LanguageModel, LoadModelOptions, ScoreRequest } from './backend/types.ts';
+import type { LanguageModel, LoadModelOptions } from './backend/types.ts';
 import { modesOf, type RunOptions } from './config.ts';
-import { itemHash, predictionKey } from './keys.ts';
+import { predictChunk } from './execute.ts';
+import { planRun, renderOptions, type Job } from './plan.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
-import { candidatesOf, continuationOf, failedRecord, generateRecord, scoreRecord, sliceItems, type RecordBase } from './records.ts';
-import { loadCheckpointSeries, type ResolvedCheckpoint } from './io/checkpoints.ts';
+import { sliceItems } from './records.ts';
+import { loadCheckpointSeries } from './io/checkpoints.ts';
 import { acquireRunLock } from './io/lock.ts';
 import { collectProvenance } from './io/provenance.ts';
-import { openPredictionStore } from './io/store.ts';
+import { buildRunConfig, writeRunConfig } from './io/run-config.ts';
+import { bindingConflict, chooseRunFolder, makeRunDir, readRunConfig, removeDebris, removeIfEmpty, seriesIdentity, type RunIdentity } from './io/run-folder.ts';
+import { MAX_ATTEMPTS, openPredictionStore, type PersistentFailure } from './io/store.ts';
 
 /** How one checkpoint went. */
 export interface CheckpointSummary {
@@ -37,6 +28,8 @@ export interface CheckpointSummary {
   cached: number;
   failed: number;
   seconds: number;
+  /** The checkpoint could not be run (its model did not load); the sweep went on without it. */
+  error?: { code: string; message: string };
 }
 
 /** What a run did; `--json` prints this. */
@@ -51,10 +44,14 @@ export interface RunSummary {
   /** Jobs are items x modes x checkpoints. */
   jobs: { total: number; computed: number; cached: number; failed: number };
   checkpoints: CheckpointSummary[];
+  /** Checkpoints that could not be run this time (tried again on resume). */
+  failedCheckpoints: { step: number; path: string; error: { code: string; message: string } }[];
+  /** Jobs that failed MAX_ATTEMPTS times and are no longer retried. */
+  persistentFailures: PersistentFailure[];
   seconds: number;
   /** Computed jobs per second of inference time. */
   itemsPerSecond: number;
-  /** Records dropped on resume (torn, invalid or superseded lines). */
+  /** Records dropped on resume (torn, invalid, replaced or superseded lines). */
   droppedOnResume: number;
   files: { runConfig: string; items: string; predictions: string; checkpoints: string };
 }
@@ -65,43 +62,9 @@ export interface RunDependencies {
   loadModel?: (files: CheckpointFiles, options: LoadModelOptions) => Promise<LanguageModel>;
 }
 
-interface Job {
-  item: ConflictItem;
-  key: string;
-}
-
-function renderOptions(cp: ResolvedCheckpoint): { chatTemplate?: string; bosToken?: string; eosToken?: string } {
-  return {
-    ...(cp.chatTemplate !== undefined ? { chatTemplate: cp.chatTemplate } : {}),
-    ...(cp.bosToken !== undefined ? { bosToken: cp.bosToken } : {}),
-    ...(cp.eosToken !== undefined ? { eosToken: cp.eosToken } : {}),
-  };
-}
-
-function runIdFrom(out: string): string {
-  const id = basename(out)
-    .replace(/[^A-Za-z0-9_.:/-]/g, '-')
-    .replace(/^[^A-Za-z0-9]+/, '');
-  return id.slice(0, 200) || 'run';
-}
-
-async function previousConfig(file: string): Promise<RunConfig | undefined> {
-  if (
-    !(await stat(file).then(
-      () => true,
-      () => false,
-    ))
-  )
-    return undefined;
-  try {
-    return validate('runConfig', JSON.parse(await readFile(file, 'utf8')), { file });
-  } catch {
-    return undefined; // an unreadable old config is replaced, the store still guards the records
-  }
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
+function errorOf(error: unknown): { code: `CPI_${string}`; message: string } {
+  if (isCpiError(error)) return { code: error.code, message: error.message };
+  return { code: 'CPI_CHECKPOINT_UNUSABLE', message: (error as Error)?.message ?? String(error) };
 }
 
 /**
@@ -112,188 +75,187 @@ export async function runBenchmark(options: RunOptions, deps: RunDependencies = 
   const progress = deps.progress ?? silentProgress;
   const loadModel = deps.loadModel ?? loadOnnxModel;
   const started = Date.now();
+
+  // 1. Inputs, every one checked before the run folder is created or touched.
   const template: PromptTemplate = getPromptTemplate(options.template);
-  const runDir = resolve(options.out);
-  await mkdir(runDir, { recursive: true });
-  const lock = await acquireRunLock(runDir);
-  if (lock.tookOverFrom !== undefined) progress.notice(`took over ${lock.file} from pid ${lock.tookOverFrom}, which is no longer running`);
+  const checkpoints = await loadCheckpointSeries(options.checkpoints, { dtype: options.dtype });
+  const dataset = await readDataset(options.dataset, options.splits ? { splits: [...options.splits] } : {});
+  const items = sliceItems(dataset.items, options.limit);
+  for (const cp of checkpoints) renderPrompt(template, items[0]!, renderOptions(cp)); // a chat template without one fails here
+  const modes = modesOf(options.mode);
+  const splits = options.splits ? [...options.splits] : [...new Set(items.map((i) => i.split))].sort();
+  const generation = { maxNewTokens: options.maxNewTokens, stop: [...options.stop] };
+  const identity: RunIdentity = {
+    series: seriesIdentity(options.checkpoints),
+    dataset: { path: resolve(options.dataset), sha256: dataset.sha256 },
+    template: template.id,
+    mode: options.mode,
+    splits,
+    ...generation,
+  };
+  const plan = planRun(checkpoints, items, template, modes, generation);
+
+  // 2. The run folder: bound to this series and dataset, locked, created only now.
+  const runDir = await chooseRunFolder(resolve(options.out), identity, options.moveAsideFromBoundFolder);
+  if (runDir !== resolve(options.out)) progress.notice(`${resolve(options.out)} holds another run; this one goes to ${runDir}`);
+  const created = await makeRunDir(runDir);
+  let lock;
   try {
-    const checkpoints = await loadCheckpointSeries(options.checkpoints, { dtype: options.dtype });
-    const dataset = await readDataset(options.dataset, options.splits ? { splits: [...options.splits] } : {});
-    const items = sliceItems(dataset.items, options.limit);
-    for (const cp of checkpoints) renderPrompt(template, items[0]!, renderOptions(cp)); // a chat template without one fails here, before any work
-    const modes = modesOf(options.mode);
-    const splits = options.splits ? [...options.splits] : [...new Set(items.map((i) => i.split))].sort();
+    lock = await acquireRunLock(runDir);
+  } catch (error) {
+    if (created) await removeIfEmpty(runDir);
+    throw error;
+  }
+  if (lock.tookOverFrom !== undefined) {
+    progress.notice(`took over ${lock.file} from ${lock.tookOverFrom > 0 ? `pid ${lock.tookOverFrom}, which is no longer running` : 'a lock naming no process'}`);
+  }
+  try {
+    const previous = await readRunConfig(runDir);
+    const conflict = bindingConflict(previous, identity, runDir); // again under the lock: another run may have bound it meanwhile
+    if (conflict) throw conflict;
+    const debris = await removeDebris(runDir);
+    if (debris > 0) progress.notice(`removed ${debris} temp file(s) a killed run left in ${runDir}`);
+    return await execute(previous);
+  } catch (error) {
+    throw asFsCpiError(error, runDir);
+  } finally {
+    await lock.release();
+    if (created) await removeIfEmpty(runDir);
+  }
 
-    const configFile = join(runDir, 'run-config.json');
-    const previous = await previousConfig(configFile);
-    if (previous && options.resume) {
-      const changed: string[] = [];
-      if (previous.dataset.sha256 !== dataset.sha256) changed.push('the dataset');
-      if (previous.template !== template.id) changed.push(`the template (${previous.template} -> ${template.id})`);
-      if (previous.mode !== options.mode) changed.push(`the mode (${previous.mode} -> ${options.mode})`);
-      if (!sameList(previous.splits, splits)) changed.push('the splits');
-      if (changed.length > 0) {
-        throw new CpiError('CPI_RUN_CONFIG_MISMATCH', `${runDir} holds a run with different settings: ${changed.join(', ')} changed`, {
-          file: configFile,
-          hint: 'pass another --out for a new run, or --no-resume to start this one over',
-        });
-      }
-    }
-
-    const generateOptions = { maxNewTokens: options.maxNewTokens, stop: [...options.stop] };
-    const hashes = new Map(items.map((i) => [i.id, itemHash(i)]));
-    const plan = checkpoints.map((cp) =>
-      modes.map((mode) => ({
-        mode,
-        jobs: items.map<Job>((item) => ({
-          item,
-          key: predictionKey({
-            modelHash: cp.manifest.modelHash,
-            tokenizerHash: cp.manifest.tokenizerHash,
-            template: template.id,
-            mode,
-            itemId: item.id,
-            itemHash: hashes.get(item.id)!,
-            options: mode === 'generate' ? generateOptions : {},
-          }),
-        })),
-      })),
-    );
+  async function execute(previous: Awaited<ReturnType<typeof readRunConfig>>): Promise<RunSummary> {
     const planned = new Map<string, string>();
-    checkpoints.forEach((cp, c) => plan[c]!.forEach(({ mode, jobs }) => jobs.forEach((j) => planned.set(`${j.item.id}\0${cp.manifest.step}\0${mode}`, j.key))));
+    for (const { checkpoint, modes: ms } of plan) for (const { mode, jobs } of ms) for (const j of jobs) planned.set(`${j.item.id}\0${checkpoint.manifest.step}\0${mode}`, j.key);
     const { store, dropped } = await openPredictionStore(runDir, {
       resume: options.resume,
-      // Same item, step and mode under another key: new weights (or an edited item) replace the old record.
+      // Same item, step and mode as another request now (new weights, an edited template or item): replaced.
       supersedes: (r) => {
         const key = planned.get(`${r.itemId}\0${r.step}\0${r.mode}`);
         return key !== undefined && key !== r.key && r.template === template.id;
       },
     });
-    if (dropped > 0) progress.notice(`dropped ${dropped} torn, invalid or superseded line(s) from ${store.file}`);
+    if (dropped > 0) progress.notice(`dropped ${dropped} torn, invalid, replaced or superseded line(s) from ${store.file}`);
 
-    const files = {
-      runConfig: configFile,
-      items: join(runDir, 'items.jsonl'),
-      predictions: store.file,
-      checkpoints: join(runDir, 'checkpoints.jsonl'),
-    };
-    const provenance = await collectProvenance();
-    let resolvedDevice: 'cpu' | 'cuda' | undefined;
+    const files = { runConfig: join(runDir, 'run-config.json'), items: join(runDir, 'items.jsonl'), predictions: store.file, checkpoints: join(runDir, 'checkpoints.jsonl') };
     const manifests: CheckpointManifest[] = checkpoints.map((c) => c.manifest);
-    const writeConfig = async (): Promise<void> => {
-      const config: RunConfig = {
-        schemaVersion: SCHEMA_VERSION,
-        runId: previous?.runId ?? runIdFrom(runDir),
-        label: options.label ?? previous?.label ?? basename(runDir),
-        createdAt: previous?.createdAt ?? new Date(started).toISOString(),
-        checkpoints: checkpoints.map((cp) => ({
-          path: cp.manifest.path,
-          step: cp.manifest.step,
-          modelHash: cp.manifest.modelHash,
-          tokenizerHash: cp.manifest.tokenizerHash,
-        })),
-        dataset: { path: resolve(options.dataset), sha256: dataset.sha256, items: items.length },
-        splits: splits as RunConfig['splits'],
-        mode: options.mode,
-        template: template.id,
-        limit: options.limit ?? null,
-        device: options.device,
-        ...(resolvedDevice ? { resolvedDevice } : {}),
-        batchSize: options.batchSize,
-        threads: options.threads ?? null,
-        dtype: [...new Set(manifests.map((m) => m.dtype))].join(','),
-        maxNewTokens: options.maxNewTokens,
-        stop: [...options.stop],
-        provenance,
-      };
-      await writeJsonAtomic(configFile, validate('runConfig', config, { file: configFile }));
-    };
-    await writeConfig();
+    const failedCheckpoints: RunSummary['failedCheckpoints'] = [];
+    const configOf = buildRunConfig({ options, previous, runDir, started, identity, itemCount: items.length, provenance: await collectProvenance() });
+    let resolvedDevice: 'cpu' | 'cuda' | undefined;
+    const saveConfig = (): Promise<void> => writeRunConfig(files.runConfig, configOf(manifests, resolvedDevice, failedCheckpoints));
+    await saveConfig();
     await writeFileAtomic(files.items, toJsonl(items.map((i) => validate('conflictItem', i))));
     await writeFileAtomic(files.checkpoints, toJsonl(manifests));
 
     const total = items.length * modes.length * checkpoints.length;
     const summaries: CheckpointSummary[] = [];
     let computeMs = 0;
+    let firstLoadError: unknown;
+    // A stored success is done; a stored failure is tried again until it has failed MAX_ATTEMPTS times.
+    const isPending = (j: Job): boolean => !store.has(j.key) && (!options.resume || store.failedAttempts(j.key) < MAX_ATTEMPTS);
     progress.start(total);
     try {
-      for (const [c, cp] of checkpoints.entries()) {
+      for (const [c, { checkpoint: cp, modes: planned }] of plan.entries()) {
         const t0 = Date.now();
-        const pendingByMode = plan[c]!.map(({ mode, jobs }) => ({ mode, jobs: jobs.filter((j) => !store.has(j.key)) }));
+        const pendingByMode = planned.map(({ mode, jobs }) => ({ mode, jobs: jobs.filter(isPending) }));
         const pending = pendingByMode.reduce((n, m) => n + m.jobs.length, 0);
         const cached = items.length * modes.length - pending;
         if (cached > 0) progress.advance(cached);
         let failed = 0;
+        let error: CheckpointSummary['error'];
         if (pending > 0) {
-          const model = await loadModel(cp.files, { device: options.device, threads: options.threads, onNotice: (m) => progress.notice(m) });
+          let model: LanguageModel | undefined;
           try {
-            resolvedDevice ??= model.device;
-            if (options.dtype !== 'auto' && model.graph.dtype !== options.dtype) {
-              throw new CpiError(
-                'CPI_DTYPE_MISMATCH',
-                `--dtype ${options.dtype} was asked for, but ${join(cp.manifest.path, model.graph.file)} is ${model.graph.dtype}`,
-                {
-                  file: join(cp.manifest.path, model.graph.file),
-                  hint: `export an ${options.dtype} graph (e.g. model_${options.dtype}.onnx) beside it, or use --dtype auto`,
-                },
-              );
-            }
-            manifests[c] = { ...cp.manifest, dtype: cp.manifest.dtype === 'unknown' ? model.graph.dtype : cp.manifest.dtype, graph: graphOf(model) };
-            for (const { mode, jobs } of pendingByMode) {
-              // Large enough to sort by length well, small enough that a kill loses little.
-              const chunkSize = Math.max(64, options.batchSize * 16);
-              for (let i = 0; i < jobs.length; i += chunkSize) {
-                const chunk = jobs.slice(i, i + chunkSize);
-                const records = await predictChunk(model, cp, template, mode, chunk, options, generateOptions);
-                failed += records.filter((r) => !r.ok).length;
-                await store.append(records);
-                progress.advance(chunk.length);
+            model = await loadModel(cp.files, { device: options.device, threads: options.threads, onNotice: (m) => progress.notice(m) });
+          } catch (loadError) {
+            // One bad checkpoint (a corrupt graph) must not end the sweep: it is reported and skipped.
+            firstLoadError ??= loadError;
+            error = errorOf(loadError);
+            failedCheckpoints.push({ step: cp.manifest.step, path: cp.manifest.path, error });
+            progress.notice(`checkpoint ${cp.manifest.path} (step ${cp.manifest.step}) failed and is skipped: ${error.code}: ${error.message.split('\n')[0]}`);
+            progress.advance(pending);
+          }
+          if (model) {
+            try {
+              resolvedDevice ??= model.device;
+              checkDtype(options, cp.manifest.path, model);
+              manifests[c] = { ...cp.manifest, dtype: cp.manifest.dtype === 'unknown' ? model.graph.dtype : cp.manifest.dtype, graph: graphOf(model) };
+              const ctx = {
+                step: cp.manifest.step,
+                modelHash: cp.manifest.modelHash,
+                tokenizerHash: cp.manifest.tokenizerHash,
+                template: template.id,
+                batchSize: options.batchSize,
+                generation,
+                attemptOf: (key: string) => store.failedAttempts(key) + 1,
+              };
+              for (const { mode, jobs } of pendingByMode) {
+                // Large enough to sort by length well, small enough that a kill loses little.
+                const chunkSize = Math.max(64, options.batchSize * 16);
+                for (let i = 0; i < jobs.length; i += chunkSize) {
+                  const chunk = jobs.slice(i, i + chunkSize);
+                  const records = await predictChunk(model, ctx, mode, chunk);
+                  failed += records.filter((r) => !r.ok).length;
+                  await store.append(records);
+                  progress.advance(chunk.length);
+                }
               }
+            } finally {
+              await model.dispose();
             }
-          } finally {
-            await model.dispose();
           }
           computeMs += Date.now() - t0;
         }
         const seconds = (Date.now() - t0) / 1000;
-        summaries.push({ step: cp.manifest.step, path: cp.manifest.path, modelHash: cp.manifest.modelHash, computed: pending, cached, failed, seconds });
-        progress.checkpointDone({
-          step: cp.manifest.step,
-          index: c + 1,
-          of: checkpoints.length,
-          computed: pending,
-          cached,
-          failed,
-          seconds,
-          rssBytes: process.memoryUsage().rss,
-        });
+        const computed = error ? 0 : pending;
+        summaries.push({ step: cp.manifest.step, path: cp.manifest.path, modelHash: cp.manifest.modelHash, computed, cached, failed, seconds, ...(error ? { error } : {}) });
+        progress.checkpointDone({ step: cp.manifest.step, index: c + 1, of: checkpoints.length, computed, cached, failed, seconds, rssBytes: process.memoryUsage().rss });
       }
     } finally {
       // Also on failure: a terminal bar must give the cursor back.
       progress.stop();
     }
+    await store.close();
+    if (failedCheckpoints.length === checkpoints.length) {
+      // Nothing could run: when every checkpoint failed alike (a device that is not there), that error says it best.
+      if (failedCheckpoints.every((f) => f.error.code === failedCheckpoints[0]!.error.code) && firstLoadError !== undefined) throw firstLoadError;
+      const first = failedCheckpoints[0]!;
+      throw new CpiError('CPI_CHECKPOINTS_FAILED', `no checkpoint could be run; the first, ${first.path}, failed with ${first.error.code}: ${first.error.message}`, {
+        file: first.path,
+        hint: 'check the exports (re-export the ONNX graphs), then run the same command again',
+      });
+    }
     await writeFileAtomic(files.checkpoints, toJsonl(manifests.map((m) => validate('checkpointManifest', m))));
-    await writeConfig();
+    const config = configOf(manifests, resolvedDevice, failedCheckpoints);
+    await writeRunConfig(files.runConfig, config);
     const computed = summaries.reduce((n, s) => n + s.computed, 0);
+    const persistentFailures = store.persistentFailures();
+    if (persistentFailures.length > 0) progress.notice(`${persistentFailures.length} job(s) failed ${MAX_ATTEMPTS} times and are no longer retried (persistentFailures in the summary)`);
     return {
       runDir,
-      runId: previous?.runId ?? runIdFrom(runDir),
-      label: options.label ?? previous?.label ?? basename(runDir),
+      runId: config.runId,
+      label: config.label ?? config.runId,
       items: items.length,
       modes,
       template: template.id,
       device: resolvedDevice,
       jobs: { total, computed, cached: summaries.reduce((n, s) => n + s.cached, 0), failed: summaries.reduce((n, s) => n + s.failed, 0) },
       checkpoints: summaries,
+      failedCheckpoints,
+      persistentFailures,
       seconds: (Date.now() - started) / 1000,
       itemsPerSecond: computeMs > 0 ? computed / (computeMs / 1000) : 0,
       droppedOnResume: dropped,
       files,
     };
-  } finally {
-    await lock.release();
   }
+}
+
+function checkDtype(options: RunOptions, path: string, model: LanguageModel): void {
+  if (options.dtype === 'auto' || model.graph.dtype === options.dtype) return;
+  throw new CpiError('CPI_DTYPE_MISMATCH', `--dtype ${options.dtype} was asked for, but ${join(path, model.graph.file)} is ${model.graph.dtype}`, {
+    file: join(path, model.graph.file),
+    hint: `export an ${options.dtype} graph (e.g. model_${options.dtype}.onnx) beside it, or use --dtype auto`,
+  });
 }
 
 function graphOf(model: LanguageModel): NonNullable<CheckpointManifest['graph']> {
@@ -308,78 +270,4 @@ function graphOf(model: LanguageModel): NonNullable<CheckpointManifest['graph']>
     numKeyValueHeads: g.numKeyValueHeads,
     headDim: g.headDim,
   };
-}
-
-function itemError(error: unknown): { code: `CPI_${string}`; message: string } {
-  if (isCpiError(error)) return { code: error.code, message: error.message };
-  return { code: 'CPI_INFERENCE_FAILED', message: (error as Error)?.message ?? String(error) };
-}
-
-/** Predicts one chunk of items; when the batch as a whole fails, retries item by item so one bad item fails alone. */
-async function predictChunk(
-  model: LanguageModel,
-  cp: ResolvedCheckpoint,
-  template: PromptTemplate,
-  mode: 'score' | 'generate',
-  chunk: readonly Job[],
-  options: RunOptions,
-  generateOptions: { maxNewTokens: number; stop: string[] },
-): Promise<PredictionRecord[]> {
-  const t0 = Date.now();
-  const base = (job: Job, ms: number): RecordBase => ({
-    key: job.key,
-    item: job.item,
-    step: cp.manifest.step,
-    modelHash: cp.manifest.modelHash,
-    tokenizerHash: cp.manifest.tokenizerHash,
-    mode,
-    template: template.id,
-    durationMs: ms,
-  });
-  const records: (PredictionRecord | undefined)[] = new Array(chunk.length);
-  const prompts: { index: number; prompt: string }[] = [];
-  chunk.forEach((job, index) => {
-    try {
-      prompts.push({ index, prompt: renderPrompt(template, job.item, renderOptions(cp)) });
-    } catch (error) {
-      records[index] = failedRecord(base(job, 0), itemError(error));
-    }
-  });
-  const run = async (subset: typeof prompts): Promise<void> => {
-    if (mode === 'score') {
-      const requests: ScoreRequest[] = [];
-      const spans = subset.map(({ index, prompt }) => {
-        const candidates = candidatesOf(chunk[index]!.item);
-        const start = requests.length;
-        for (const c of candidates) requests.push({ prompt, continuation: continuationOf(c.text) });
-        return { index, candidates, start };
-      });
-      const results = await model.scoreContinuations(requests, { batchSize: options.batchSize });
-      const ms = (Date.now() - t0) / Math.max(1, subset.length);
-      for (const s of spans) records[s.index] = scoreRecord(base(chunk[s.index]!, ms), s.candidates, results.slice(s.start, s.start + s.candidates.length));
-    } else {
-      const results = await model.generate(
-        subset.map((p) => p.prompt),
-        { ...generateOptions, batchSize: options.batchSize },
-      );
-      const ms = (Date.now() - t0) / Math.max(1, subset.length);
-      subset.forEach((p, i) => (records[p.index] = generateRecord(base(chunk[p.index]!, ms), results[i]!)));
-    }
-  };
-  try {
-    await run(prompts);
-  } catch (error) {
-    if (prompts.length <= 1) {
-      for (const p of prompts) records[p.index] = failedRecord(base(chunk[p.index]!, Date.now() - t0), itemError(error));
-    } else {
-      for (const p of prompts) {
-        try {
-          await run([p]);
-        } catch (inner) {
-          records[p.index] = failedRecord(base(chunk[p.index]!, 0), itemError(inner));
-        }
-      }
-    }
-  }
-  return records.map((r) => validate('predictionRecord', r));
 }

@@ -1,7 +1,7 @@
 // The `run` bin as a user types it: a JSON summary for scripts, and a SIGKILL halfway through a run
 // followed by the same command again, which must end with exactly one record per item, checkpoint and mode.
 import { execFile, spawn } from 'node:child_process';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -52,6 +52,21 @@ describe('npx run benchmark', () => {
         { timeout: CLI_TIMEOUT_MS },
       ).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 2, stderr: expect.stringContaining('error CPI_DATASET_NOT_FOUND') });
+    },
+    CLI_TIMEOUT_MS,
+  );
+
+  it(
+    '--out at a file is a one-line CpiError and exit code 2, not 70 with a stack',
+    async () => {
+      const dataset = await writeItems(join(root.dir, 'tiny.jsonl'), makeItems(3));
+      const file = join(root.dir, 'out-is-a-file');
+      await writeFile(file, 'x\n');
+      const error = await exec(process.execPath, [BIN, 'benchmark', '--checkpoints', series, '--dataset', dataset, '--out', file, '--device', 'cpu'], {
+        timeout: CLI_TIMEOUT_MS,
+      }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 2, stderr: expect.stringContaining('error CPI_OUT_NOT_A_FOLDER') });
+      expect((error as { stderr: string }).stderr).not.toContain('    at ');
     },
     CLI_TIMEOUT_MS,
   );

@@ -7,25 +7,26 @@ import { makeItems } from './fixtures/checkpoints.ts';
 const BASE = {
   modelHash: 'a'.repeat(64),
   tokenizerHash: 'b'.repeat(64),
-  template: 'plain',
-  mode: 'score',
   itemId: 'x',
   itemHash: 'c'.repeat(64),
-  options: {},
+  request: { mode: 'score', prompt: 'Question: Q?\nAnswer:', continuations: [' A', ' B'] },
 } as const;
 
 describe('predictionKey', () => {
-  it('changes with every part that changes the output', () => {
+  it('changes with every part of the request that changes the output', () => {
     const key = predictionKey(BASE);
-    expect(predictionKey({ ...BASE })).toBe(key);
+    expect(predictionKey({ ...BASE, request: { ...BASE.request } })).toBe(key);
     for (const change of [
       { modelHash: 'd'.repeat(64) },
       { tokenizerHash: 'd'.repeat(64) },
-      { template: 'alpaca' },
-      { mode: 'generate' as const },
       { itemId: 'y' },
       { itemHash: 'd'.repeat(64) },
-      { options: { maxNewTokens: 8 } },
+      // an edited template under the same id renders another prompt
+      { request: { ...BASE.request, prompt: 'Q: Q?\nA:' } },
+      // an edited continuation rule scores other text
+      { request: { ...BASE.request, continuations: ['A', 'B'] } },
+      { request: { mode: 'generate' as const, prompt: BASE.request.prompt, maxNewTokens: 16, stop: ['\n'] } },
+      { request: { mode: 'generate' as const, prompt: BASE.request.prompt, maxNewTokens: 8, stop: ['\n'] } },
     ]) {
       expect(predictionKey({ ...BASE, ...change })).not.toBe(key);
     }

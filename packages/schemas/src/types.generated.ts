@@ -502,7 +502,7 @@ export type PredictionRecord = {
    */
   schemaVersion: 1;
   /**
-   * Hash of modelHash, tokenizerHash, template, mode and item id: the cache key.
+   * The cache key: a hash of the request actually computed (store format version, model and tokenizer hashes, item id and content, the rendered prompt, and the continuations or decoding options).
    */
   key: string;
   itemId: string;
@@ -537,6 +537,10 @@ export type PredictionRecord = {
   }[];
   error?: ItemError;
   durationMs?: number;
+  /**
+   * Which attempt at this key the record is: a failed item is retried on resume. 1 when absent.
+   */
+  attempt?: number;
 };
 
 export interface ItemError {
@@ -571,7 +575,7 @@ export interface PromptTemplate {
 }
 
 /**
- * Everything a benchmark run was asked to do, with full provenance. Stored beside the predictions; a resumed run must match it.
+ * Everything a benchmark run was asked to do, with full provenance. Stored beside the predictions; it binds the folder to one series and one dataset, and a resumed run must match it.
  */
 export interface RunConfig {
   /**
@@ -589,6 +593,24 @@ export interface RunConfig {
     step: number;
     modelHash: string;
     tokenizerHash: string;
+  }[];
+  /**
+   * The series this run folder is bound to: the absolute --checkpoints paths and their hash. Another series is refused (CPI_RUN_FOLDER_BOUND).
+   */
+  series?: {
+    /**
+     * @minItems 1
+     */
+    paths: string[];
+    sha256: string;
+  };
+  /**
+   * Checkpoints that could not be run (e.g. a corrupt graph) in the last run; they are tried again on resume.
+   */
+  failedCheckpoints?: {
+    path: string;
+    step: number;
+    error: ItemError;
   }[];
   dataset: {
     path: string;
@@ -610,6 +632,10 @@ export interface RunConfig {
   maxNewTokens: number;
   stop?: string[];
   provenance: Provenance;
+}
+export interface ItemError {
+  code: string;
+  message: string;
 }
 /**
  * Where a result came from: enough to reproduce it.

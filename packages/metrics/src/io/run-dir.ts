@@ -13,7 +13,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** The run's config, validated; null when the folder has none (a run copied without it still reports). */
-async function readRunConfig(runDir: string): Promise<RunConfig | null> {
+export async function readRunConfig(runDir: string): Promise<RunConfig | null> {
   const file = join(runDir, 'run-config.json');
   if (!(await exists(file))) return null;
   let json: unknown;

@@ -1,22 +1,25 @@
-// Writes a report's files, each atomically, and runs the whole report from run folders.
+// Writes a report's folder atomically, and runs the whole report from run folders.
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { writeFileAtomic, writeJsonAtomic, validate, type InversionReport } from '@cpi-bench/schemas';
+import { asFsCpiError, CpiError, validate, writeDirAtomic, type InversionReport } from '@cpi-bench/schemas';
 import { buildInversionReport, type InversionOptions, type RunInput } from '../inversion-report.ts';
 import { curvesCsv } from '../report/csv.ts';
 import { reportHtml } from '../report/html.ts';
 import { summaryMarkdown } from '../report/markdown.ts';
 import { renderPlotSvg, renderPng } from '../report/plot.ts';
 import { readBenchmarks } from './benchmarks.ts';
-import { loadRunDir } from './run-dir.ts';
+import { loadRunDir, readRunConfig } from './run-dir.ts';
 
 /** The files writeReportFiles writes, in order. */
 export const REPORT_FILES = ['inversion-report.json', 'curves.csv', 'summary.md', 'plot.svg', 'plot.png', 'report.html'] as const;
 
 /**
- * Writes inversion-report.json, curves.csv, summary.md, plot.svg, plot.png and report.html into `outDir`
- * (each atomically: a reader never sees half a file) and returns their paths. The report is validated
- * against its schema first.
+ * Writes inversion-report.json, curves.csv, summary.md, plot.svg, plot.png and report.html into `outDir` and
+ * returns their paths. The folder is written atomically: the files go to a temporary sibling folder, which
+ * then replaces `outDir`, so a reader (or a full disk) never leaves 4 of 6 files or a stale mix of two
+ * reports. The report is validated against its schema first. A folder holding other files is refused
+ * (CPI_REPORT_FOLDER_NOT_EMPTY) rather than replaced.
  */
 export async function writeReportFiles(report: InversionReport, outDir: string): Promise<string[]> {
   validate('inversionReport', report);
@@ -29,13 +32,22 @@ export async function writeReportFiles(report: InversionReport, outDir: string):
     'plot.png': renderPng(svg),
     'report.html': reportHtml(report, svg),
   };
-  const paths: string[] = [];
-  for (const name of REPORT_FILES) {
-    const path = join(outDir, name);
-    await writeFileAtomic(path, contents[name]);
-    paths.push(path);
+  const present = await readdir(outDir).catch(() => [] as string[]);
+  const foreign = present.filter((f) => !(REPORT_FILES as readonly string[]).includes(f));
+  if (foreign.length > 0) {
+    throw new CpiError('CPI_REPORT_FOLDER_NOT_EMPTY', `holds files that are not a report's (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}), which replacing the folder would delete`, {
+      file: outDir,
+      hint: 'pass a report --out that is empty, new, or an earlier report folder',
+    });
   }
-  return paths;
+  try {
+    await writeDirAtomic(outDir, async (tmp) => {
+      for (const name of REPORT_FILES) await writeFile(join(tmp, name), contents[name]);
+    });
+  } catch (error) {
+    throw asFsCpiError(error, outDir);
+  }
+  return REPORT_FILES.map((name) => join(outDir, name));
 }
 
 const require = createRequire(import.meta.url);
@@ -78,6 +90,13 @@ export async function reportRunDirs(runDirs: readonly string[], options: ReportR
   };
   const skipped = runs.reduce((a, r) => a + (r.skippedLines ?? 0), 0);
   if (skipped > 0) report.settings = { ...report.settings, skippedPredictionLines: skipped };
+  // Checkpoints the runner could not run (a corrupt graph) are missing from the curve: the report says which.
+  const failedCheckpoints: { run: string; step: number; path: string; code: string }[] = [];
+  for (const [i, dir] of runDirs.entries()) {
+    const config = await readRunConfig(dir).catch(() => null);
+    for (const f of config?.failedCheckpoints ?? []) failedCheckpoints.push({ run: runs[i]!.label, step: f.step, path: f.path, code: f.error.code });
+  }
+  if (failedCheckpoints.length > 0) report.settings = { ...report.settings, failedCheckpoints };
   const inProgress = runs.filter((r) => r.inProgress).map((r) => r.label);
   // A report of a run still being written is legitimate (watching a long run), but it must say so.
   if (inProgress.length > 0) report.settings = { ...report.settings, runsInProgress: inProgress };

@@ -1,5 +1,5 @@
 // `npx run benchmark`: fill in defaults (the default series and suite), run, then write the report.
-import { basename, resolve } from 'node:path';
+import { defaultOutFor } from '../io/run-folder.ts';
 import { resolveRunOptions, type RunOptions } from '../config.ts';
 import { resolveDefaultRun } from '../io/default-series.ts';
 import { plainProgress, terminalProgress } from '../io/progress.ts';
@@ -38,7 +38,7 @@ export async function benchmark(flags: BenchmarkFlags, io: { stdout: NodeJS.Writ
   const options = resolveRunOptions({
     checkpoints,
     dataset: flags.dataset ?? defaults!.dataset,
-    out: flags.out ?? (flags.checkpoints ? resolve('runs', basename(resolve(checkpoints.split(',')[0]!))) : defaults!.out),
+    out: flags.out ?? (flags.checkpoints ? defaultOutFor(checkpoints) : defaults!.out),
     splits: flags.splits
       ?.split(',')
       .map((s) => s.trim())
@@ -54,20 +54,13 @@ export async function benchmark(flags: BenchmarkFlags, io: { stdout: NodeJS.Writ
     stop: flags.stop?.map((s) => s.replace(/\\n/g, '\n')),
     resume: flags.resume,
     label: flags.checkpoints ? undefined : defaults?.label,
+    moveAsideFromBoundFolder: flags.out === undefined,
   });
   const progress = flags.json ? silentProgress : io.stderr.isTTY ? terminalProgress(io.stderr) : plainProgress(say);
-  let summary;
-  try {
-    summary = await runBenchmark(options, { progress });
-  } catch (error) {
-    // With no arguments the user chose nothing: a default run folder left by an older suite or series starts over.
-    if (!(flags.checkpoints === undefined && flags.dataset === undefined && (error as { code?: string }).code === 'CPI_RUN_CONFIG_MISMATCH')) throw error;
-    progress.notice(`the default run folder ${options.out} holds an older run with other settings; starting it over`);
-    summary = await runBenchmark({ ...options, resume: false }, { progress });
-  }
+  const summary = await runBenchmark(options, { progress });
   if (!flags.report) {
     if (flags.json) io.stdout.write(JSON.stringify({ run: summary }) + '\n');
-    else say(`predictions: ${summary.files.predictions}`);
+    else say(`run folder: ${summary.runDir}\npredictions: ${summary.files.predictions}`);
     return;
   }
   const { report, files } = await reportRunDirs([summary.runDir]);
@@ -79,5 +72,10 @@ export async function benchmark(flags: BenchmarkFlags, io: { stdout: NodeJS.Writ
   io.stdout.write(
     `${summary.jobs.computed} computed, ${summary.jobs.cached} cached, ${summary.jobs.failed} failed on ${summary.device ?? 'no device (all cached)'} in ${summary.seconds.toFixed(1)} s\n`,
   );
+  if (summary.failedCheckpoints.length > 0) {
+    io.stdout.write(`failed checkpoints (skipped; tried again on the next run):\n${summary.failedCheckpoints.map((f) => `  step ${f.step} ${f.path}: ${f.error.code}`).join('\n')}\n`);
+  }
+  if (summary.persistentFailures.length > 0) io.stdout.write(`${summary.persistentFailures.length} job(s) failed 3 times and are no longer retried\n`);
+  io.stdout.write(`run folder: ${summary.runDir}\n`);
   io.stdout.write(`report files:\n${files.map((f) => `  ${f}`).join('\n')}\n`);
 }

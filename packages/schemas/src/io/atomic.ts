@@ -12,14 +12,15 @@ function tempSibling(path: string): string {
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = tempSibling(path);
-  const handle = await open(tmp, 'w');
+  // The temporary file goes on every failure path (a full disk fails the write, not only the rename).
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(tmp, path);
   } catch (error) {
     await rm(tmp, { force: true });
@@ -47,7 +48,13 @@ export async function writeDirAtomic(dir: string, build: (tmpDir: string) => Pro
     throw error;
   }
   const old = await stat(dir).then(() => tempSibling(dir) + '.old', () => undefined);
-  if (old) await rename(dir, old);
-  await rename(tmp, dir);
+  try {
+    if (old) await rename(dir, old);
+    await rename(tmp, dir);
+  } catch (error) {
+    await rm(tmp, { recursive: true, force: true });
+    if (old) await rename(old, dir).catch(() => undefined); // put the previous folder back
+    throw error;
+  }
   if (old) await rm(old, { recursive: true, force: true });
 }

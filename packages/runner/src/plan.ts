@@ -1,0 +1,96 @@
+// The plan of a run (pure): items x checkpoints x modes -> jobs, each with the rendered request and the key
+// of exactly what will be computed. The executor (execute.ts) and the store (io/store.ts) work from it.
+import { renderPrompt } from '@cpi-bench/generator';
+import { isCpiError, type ConflictItem, type PromptTemplate } from '@cpi-bench/schemas';
+import type { ResolvedCheckpoint } from './io/checkpoints.ts';
+import { itemHash, predictionKey, stableStringify, type ModelRequest } from './keys.ts';
+import { candidatesOf, continuationOf, type Candidate } from './records.ts';
+
+/** One prediction to make: an item at one checkpoint in one mode. */
+export interface Job {
+  item: ConflictItem;
+  key: string;
+  request: ModelRequest;
+  /** Score mode: the candidate answers, in the order of `request.continuations`. */
+  candidates: Candidate[];
+}
+
+export interface CheckpointPlan {
+  checkpoint: ResolvedCheckpoint;
+  modes: { mode: 'score' | 'generate'; jobs: Job[] }[];
+}
+
+export interface GenerationSettings {
+  maxNewTokens: number;
+  stop: readonly string[];
+}
+
+/** What a checkpoint gives the prompt template (chat templates and their special tokens). */
+export function renderOptions(cp: ResolvedCheckpoint): { chatTemplate?: string; bosToken?: string; eosToken?: string } {
+  return {
+    ...(cp.chatTemplate !== undefined ? { chatTemplate: cp.chatTemplate } : {}),
+    ...(cp.bosToken !== undefined ? { bosToken: cp.bosToken } : {}),
+    ...(cp.eosToken !== undefined ? { eosToken: cp.eosToken } : {}),
+  };
+}
+
+type Rendered = { prompt: string } | { prompt: null; renderError: string };
+
+/**
+ * Every job of a run, checkpoint by checkpoint. Prompts are rendered once per distinct chat template (most
+ * series share one), and each key hashes the rendered prompt, so an edited template or continuation rule
+ * is recomputed even under its old id.
+ */
+export function planRun(
+  checkpoints: readonly ResolvedCheckpoint[],
+  items: readonly ConflictItem[],
+  template: PromptTemplate,
+  modes: readonly ('score' | 'generate')[],
+  generation: GenerationSettings,
+): CheckpointPlan[] {
+  const hashes = items.map((i) => itemHash(i));
+  const candidates = items.map((i) => candidatesOf(i));
+  const renderedBy = new Map<string, Rendered[]>();
+  const renderAll = (cp: ResolvedCheckpoint): Rendered[] => {
+    const id = stableStringify(renderOptions(cp));
+    let rendered = renderedBy.get(id);
+    if (!rendered) {
+      rendered = items.map((item) => {
+        try {
+          return { prompt: renderPrompt(template, item, renderOptions(cp)) };
+        } catch (error) {
+          if (!isCpiError(error)) throw error;
+          return { prompt: null, renderError: `${error.code}: ${error.message}` };
+        }
+      });
+      renderedBy.set(id, rendered);
+    }
+    return rendered;
+  };
+  return checkpoints.map((checkpoint) => {
+    const rendered = renderAll(checkpoint);
+    return {
+      checkpoint,
+      modes: modes.map((mode) => ({
+        mode,
+        jobs: items.map((item, i): Job => {
+          const r = rendered[i]!;
+          const request: ModelRequest =
+            r.prompt === null
+              ? { mode, prompt: null, renderError: r.renderError }
+              : mode === 'score'
+                ? { mode, prompt: r.prompt, continuations: candidates[i]!.map((c) => continuationOf(c.text)) }
+                : { mode, prompt: r.prompt, maxNewTokens: generation.maxNewTokens, stop: [...generation.stop] };
+          const key = predictionKey({
+            modelHash: checkpoint.manifest.modelHash,
+            tokenizerHash: checkpoint.manifest.tokenizerHash,
+            itemId: item.id,
+            itemHash: hashes[i]!,
+            request,
+          });
+          return { item, key, request, candidates: candidates[i]! };
+        }),
+      })),
+    };
+  });
+}
