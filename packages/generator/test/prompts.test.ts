@@ -68,11 +68,12 @@ describe('renderPrompt', () => {
     expect(renderPrompt(getPromptTemplate('plain'), closedBook)).toBe('Question: What is the capital of France?\nAnswer:');
   });
 
-  it('never ends in whitespace, for every template and item kind', () => {
+  it('ends where the answer begins: no trailing whitespace, or exactly the line break its format ends in', () => {
     for (const t of promptTemplates) {
       for (const item of [conflict, closedBook, { ...memoTrap, prompt: memoTrap.prompt + ' \n' }]) {
         const text = renderPrompt(t, item, { chatTemplate: CHATML });
-        expect(text, `${t.id} ${item.id}`).toBe(text.trimEnd());
+        const endsInBreak = t.format === 'tulu' || t.format === 'alpaca' || t.format === 'chat-template';
+        expect(text, `${t.id} ${item.id}`).toBe(endsInBreak ? text.trimEnd() + '\n' : text.trimEnd());
         expect(text.length).toBeGreaterThan(0);
       }
     }
@@ -80,7 +81,7 @@ describe('renderPrompt', () => {
 
   it('renders a MemoTrap prompt as is in plain formats, so the completion continues the proverb', () => {
     expect(renderPrompt(getPromptTemplate('plain'), memoTrap)).toBe(memoTrap.prompt);
-    expect(renderPrompt(getPromptTemplate('tulu'), memoTrap)).toBe(`<|user|>\n${memoTrap.prompt}\n<|assistant|>`);
+    expect(renderPrompt(getPromptTemplate('tulu'), memoTrap)).toBe(`<|user|>\n${memoTrap.prompt}\n<|assistant|>\n`);
   });
 
   it('leaves slot-like text inside the context alone', () => {
@@ -100,7 +101,7 @@ describe('renderPrompt', () => {
   it("renders chat formats with the tokenizer's chat_template, generation prompt included", () => {
     const text = renderPrompt(getPromptTemplate('chat'), conflict, { chatTemplate: CHATML });
     expect(text).toBe(
-      '<|im_start|>user\nBackground: After the floods, the capital of France moved to Lyon.\n"Question": What is the capital of France?<|im_end|>\n<|im_start|>assistant',
+      '<|im_start|>user\nBackground: After the floods, the capital of France moved to Lyon.\n"Question": What is the capital of France?<|im_end|>\n<|im_start|>assistant\n',
     );
     expect(renderPrompt(getPromptTemplate('chat'), closedBook, { chatTemplate: LLAMA2, bosToken: '<s>' })).toBe(
       '<s>[INST] What is the capital of France? [/INST]',

@@ -38,7 +38,8 @@ describe('the committed default suite', () => {
     for (const template of promptTemplates.filter((t) => t.format !== 'chat-template')) {
       for (const item of items) {
         const text = renderPrompt(template, item);
-        if (text !== text.trimEnd() || text.length === 0) throw new Error(`${template.id} ${item.id}: bad ending`);
+        const ending = template.format === 'plain' ? '' : '\n'; // tulu and alpaca keep the line break after their marker
+        if (text !== text.trimEnd() + ending || text.length === 0) throw new Error(`${template.id} ${item.id}: bad ending`);
         if (item.prompt === undefined && !text.includes(item.question as string)) throw new Error(`${template.id} ${item.id}: question missing`);
       }
     }

@@ -73,3 +73,52 @@ export function tokenizerVocabSize(raw: unknown, file: string): number {
   if (max < 0) throw new CpiError('CPI_CHECKPOINT_BAD_TOKENIZER', 'tokenizer.json has an empty vocabulary', { file, pointer: '/model/vocab' });
   return max + 1;
 }
+
+/**
+ * The stop ids of a generation_config.json (or a genai_config.json `model` object): `eos_token_id` is one
+ * id or a list (instruct models list several, e.g. Llama-3's <|eot_id|> beside <|end_of_text|>).
+ */
+export function eosTokenIds(raw: unknown, file: string): number[] {
+  const v = (raw as { eos_token_id?: unknown } | null)?.eos_token_id;
+  if (v === undefined || v === null) return [];
+  const list = Array.isArray(v) ? v : [v];
+  if (!list.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0)) {
+    throw new CpiError('CPI_CHECKPOINT_BAD_CONFIG', 'eos_token_id must be a token id or a list of token ids', { file, pointer: '/eos_token_id' });
+  }
+  return list as number[];
+}
+
+interface GenaiConfig {
+  model?: {
+    type?: unknown;
+    vocab_size?: unknown;
+    context_length?: unknown;
+    decoder?: { filename?: unknown; num_hidden_layers?: unknown; num_attention_heads?: unknown; num_key_value_heads?: unknown; head_size?: unknown; hidden_size?: unknown };
+  };
+}
+
+/** The graph an onnxruntime-genai model-builder folder runs: genai_config.json's model.decoder.filename. */
+export function genaiGraphFile(raw: unknown, file: string): string {
+  const name = (raw as GenaiConfig | null)?.model?.decoder?.filename;
+  if (typeof name !== 'string' || name === '' || name.includes('..')) {
+    throw new CpiError('CPI_CHECKPOINT_BAD_CONFIG', 'genai_config.json names no graph file', { file, pointer: '/model/decoder/filename' });
+  }
+  return name;
+}
+
+/** A ModelConfig from genai_config.json, for model-builder folders that carry no config.json. */
+export function parseGenaiConfig(raw: unknown, file: string): ModelConfig {
+  const m = (raw as GenaiConfig | null)?.model;
+  const d = m?.decoder ?? {};
+  const flat: Record<string, unknown> = {
+    model_type: m?.type,
+    vocab_size: m?.vocab_size,
+    max_position_embeddings: m?.context_length,
+    num_hidden_layers: d.num_hidden_layers,
+    num_attention_heads: d.num_attention_heads,
+    num_key_value_heads: d.num_key_value_heads,
+    head_dim: d.head_size,
+    hidden_size: d.hidden_size,
+  };
+  return parseModelConfig(flat, file);
+}

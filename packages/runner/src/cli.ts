@@ -1,6 +1,7 @@
 // `npx run`: parse arguments, call the library once, map errors to messages and exit codes.
 import { Command, Option } from 'commander';
 import { describeCliError, throwParseErrors } from '@cpi-bench/schemas';
+import { DTYPES } from './checkpoints.ts';
 
 const program = throwParseErrors(new Command('run')).description('Run language-model checkpoints over knowledge-conflict datasets and report context-parametric inversion.');
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -16,7 +17,7 @@ program
   .option('--limit <n>', 'evaluate only the first N items (round-robin across datasets and splits)')
   .option('--out <dir>', 'run folder (default: runs/<series name>-<hash of its path>; the default series: runs/toy-series)')
   .addOption(new Option('--device <device>', 'auto tries CUDA, then the CPU').choices(['auto', 'cpu', 'cuda']))
-  .addOption(new Option('--dtype <dtype>', 'graph precision: auto takes what the checkpoint has').choices(['auto', 'fp32', 'fp16']))
+  .addOption(new Option('--dtype <dtype>', "graph file by transformers.js's dtype names: auto takes what the checkpoint has").choices([...DTYPES]))
   .option('--batch-size <n>', 'sequences per inference call (default 8)')
   .option('--threads <n>', 'onnxruntime intra-op threads')
   .option('--max-new-tokens <n>', 'generate mode: most tokens per answer (default 16)')

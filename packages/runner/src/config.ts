@@ -1,6 +1,7 @@
 // The one typed configuration object of a benchmark run, and the single function that merges defaults in.
 import { CpiError } from '@cpi-bench/schemas';
 import type { DeviceChoice } from './backend/types.ts';
+import { DTYPES, type GraphDtype } from './checkpoints.ts';
 
 export type RunMode = 'score' | 'generate' | 'both';
 
@@ -22,8 +23,11 @@ export interface RunOptions {
   out: string;
   /** @default 'auto' */
   device: DeviceChoice;
-  /** Which graph to run: `auto` takes what the checkpoint has; fp32/fp16 prefer that export and insist on it. @default 'auto' */
-  dtype: 'auto' | 'fp32' | 'fp16';
+  /**
+   * Which graph to run, by transformers.js's names (fp16 -> model_fp16.onnx, q8 -> model_quantized.onnx, …):
+   * `auto` takes what the checkpoint has; the others insist on that export. @default 'auto'
+   */
+  dtype: GraphDtype;
   /** Sequences per inference call. @default 8 */
   batchSize: number;
   /** onnxruntime intraOpNumThreads. @default undefined (onnxruntime decides) */
@@ -75,7 +79,7 @@ export function resolveRunOptions(
   const o: RunOptions = { ...RUN_DEFAULTS, ...defined } as RunOptions;
   if (!['score', 'generate', 'both'].includes(o.mode)) throw new CpiError('CPI_BAD_OPTION', `--mode must be score, generate or both, got ${o.mode}`);
   if (!['auto', 'cpu', 'cuda'].includes(o.device)) throw new CpiError('CPI_BAD_OPTION', `--device must be auto, cpu or cuda, got ${o.device}`);
-  if (!['auto', 'fp32', 'fp16'].includes(o.dtype)) throw new CpiError('CPI_BAD_OPTION', `--dtype must be auto, fp32 or fp16, got ${o.dtype}`);
+  if (!(DTYPES as readonly string[]).includes(o.dtype)) throw new CpiError('CPI_BAD_OPTION', `--dtype must be one of ${DTYPES.join(', ')}, got ${o.dtype}`);
   positiveInt('batch-size', o.batchSize);
   positiveInt('threads', o.threads);
   positiveInt('limit', o.limit);

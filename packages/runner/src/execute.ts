@@ -38,6 +38,7 @@ export async function predictChunk(model: LanguageModel, ctx: ExecutionContext, 
   });
   const records: (PredictionRecord | undefined)[] = new Array(chunk.length);
   const runnable: { index: number; prompt: string }[] = [];
+  const addSpecialTokens = chunk.every((job) => !('addSpecialTokens' in job.request) || job.request.addSpecialTokens);
   chunk.forEach((job, index) => {
     const r = job.request;
     if (r.prompt === null) records[index] = failedRecord(base(job, 0), { code: 'CPI_PROMPT_RENDER_FAILED', message: 'renderError' in r ? r.renderError : 'no prompt' });
@@ -53,7 +54,7 @@ export async function predictChunk(model: LanguageModel, ctx: ExecutionContext, 
         for (const continuation of continuations) requests.push({ prompt, continuation });
         return { index, start, count: continuations.length };
       });
-      const results = await model.scoreContinuations(requests, { batchSize: ctx.batchSize });
+      const results = await model.scoreContinuations(requests, { batchSize: ctx.batchSize, addSpecialTokens });
       const ms = (Date.now() - t0) / Math.max(1, subset.length);
       for (const s of spans) {
         const job = chunk[s.index]!;
@@ -62,7 +63,7 @@ export async function predictChunk(model: LanguageModel, ctx: ExecutionContext, 
     } else {
       const results = await model.generate(
         subset.map((p) => p.prompt),
-        { maxNewTokens: ctx.generation.maxNewTokens, stop: ctx.generation.stop, batchSize: ctx.batchSize },
+        { maxNewTokens: ctx.generation.maxNewTokens, stop: ctx.generation.stop, batchSize: ctx.batchSize, addSpecialTokens },
       );
       const ms = (Date.now() - t0) / Math.max(1, subset.length);
       subset.forEach((p, i) => (records[p.index] = generateRecord(base(chunk[p.index]!, ms), results[i]!)));

@@ -8,12 +8,12 @@ import { sha256 } from '@cpi-bench/schemas';
  * Bump whenever inference semantics change (how a prompt is encoded, how a continuation is scored, how
  * generation stops): every stored prediction is then recomputed, because its key no longer matches.
  */
-export const STORE_FORMAT_VERSION = 2;
+export const STORE_FORMAT_VERSION = 3;
 
 /** What the model is asked, in one mode: the prompt plus what is scored after it or how text is generated. */
 export type ModelRequest =
-  | { mode: 'score'; prompt: string; continuations: readonly string[] }
-  | { mode: 'generate'; prompt: string; maxNewTokens: number; stop: readonly string[] }
+  | { mode: 'score'; prompt: string; addSpecialTokens: boolean; continuations: readonly string[] }
+  | { mode: 'generate'; prompt: string; addSpecialTokens: boolean; maxNewTokens: number; stop: readonly string[] }
   /** The prompt could not be rendered (the item fails); keyed so that a fixed template is tried again. */
   | { mode: 'score' | 'generate'; prompt: null; renderError: string };
 

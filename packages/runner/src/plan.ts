@@ -49,6 +49,8 @@ export function planRun(
   generation: GenerationSettings,
 ): CheckpointPlan[] {
   const hashes = items.map((i) => itemHash(i));
+  // A chat template writes its own special tokens (BOS) into the prompt: encoding must not add them again.
+  const addSpecialTokens = template.format !== 'chat-template';
   const candidates = items.map((i) => candidatesOf(i));
   const renderedBy = new Map<string, Rendered[]>();
   const renderAll = (cp: ResolvedCheckpoint): Rendered[] => {
@@ -79,8 +81,8 @@ export function planRun(
             r.prompt === null
               ? { mode, prompt: null, renderError: r.renderError }
               : mode === 'score'
-                ? { mode, prompt: r.prompt, continuations: candidates[i]!.map((c) => continuationOf(c.text)) }
-                : { mode, prompt: r.prompt, maxNewTokens: generation.maxNewTokens, stop: [...generation.stop] };
+                ? { mode, prompt: r.prompt, addSpecialTokens, continuations: candidates[i]!.map((c) => continuationOf(c.text)) }
+                : { mode, prompt: r.prompt, addSpecialTokens, maxNewTokens: generation.maxNewTokens, stop: [...generation.stop] };
           const key = predictionKey({
             modelHash: checkpoint.manifest.modelHash,
             tokenizerHash: checkpoint.manifest.tokenizerHash,

@@ -13,6 +13,7 @@ import { planRun, renderOptions, type Job } from './plan.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
 import { sliceItems } from './records.ts';
 import { loadCheckpointSeries } from './io/checkpoints.ts';
+import { describeSeries } from './checkpoints.ts';
 import { acquireRunLock } from './io/lock.ts';
 import { collectProvenance } from './io/provenance.ts';
 import { buildRunConfig, writeRunConfig } from './io/run-config.ts';
@@ -78,7 +79,8 @@ export async function runBenchmark(options: RunOptions, deps: RunDependencies = 
 
   // 1. Inputs, every one checked before the run folder is created or touched.
   const template: PromptTemplate = getPromptTemplate(options.template);
-  const checkpoints = await loadCheckpointSeries(options.checkpoints, { dtype: options.dtype });
+  const checkpoints = await loadCheckpointSeries(options.checkpoints, { dtype: options.dtype, onNotice: (m) => progress.notice(m) });
+  progress.notice(describeSeries(checkpoints.map((c) => ({ step: c.manifest.step, path: c.manifest.path, ...c.layout }))));
   const dataset = await readDataset(options.dataset, options.splits ? { splits: [...options.splits] } : {});
   const items = sliceItems(dataset.items, options.limit);
   for (const cp of checkpoints) renderPrompt(template, items[0]!, renderOptions(cp)); // a chat template without one fails here
@@ -161,11 +163,12 @@ export async function runBenchmark(options: RunOptions, deps: RunDependencies = 
         const cached = items.length * modes.length - pending;
         if (cached > 0) progress.advance(cached);
         let failed = 0;
+        let tooLong = 0;
         let error: CheckpointSummary['error'];
         if (pending > 0) {
           let model: LanguageModel | undefined;
           try {
-            model = await loadModel(cp.files, { device: options.device, threads: options.threads, onNotice: (m) => progress.notice(m) });
+            model = await loadModel(cp.files, { device: options.device, threads: options.threads, modes, onNotice: (m) => progress.notice(m) });
           } catch (loadError) {
             // One bad checkpoint (a corrupt graph) must not end the sweep: it is reported and skipped.
             firstLoadError ??= loadError;
@@ -195,6 +198,7 @@ export async function runBenchmark(options: RunOptions, deps: RunDependencies = 
                   const chunk = jobs.slice(i, i + chunkSize);
                   const records = await predictChunk(model, ctx, mode, chunk);
                   failed += records.filter((r) => !r.ok).length;
+                  tooLong += records.filter((r) => !r.ok && r.error?.code === 'CPI_PROMPT_TOO_LONG').length;
                   await store.append(records);
                   progress.advance(chunk.length);
                 }
@@ -204,6 +208,9 @@ export async function runBenchmark(options: RunOptions, deps: RunDependencies = 
             }
           }
           computeMs += Date.now() - t0;
+        }
+        if (tooLong > 0) {
+          progress.notice(`step ${cp.manifest.step}: ${tooLong} prediction(s) failed as CPI_PROMPT_TOO_LONG (longer than the ${cp.files.config.maxLength}-token context window; nothing is cut)`);
         }
         const seconds = (Date.now() - t0) / 1000;
         const computed = error ? 0 : pending;
@@ -251,7 +258,8 @@ export async function runBenchmark(options: RunOptions, deps: RunDependencies = 
 }
 
 function checkDtype(options: RunOptions, path: string, model: LanguageModel): void {
-  if (options.dtype === 'auto' || model.graph.dtype === options.dtype) return;
+  // Only the precisions a graph reports are checked; quantised files (q8, q4, …) are chosen by name alone.
+  if ((options.dtype !== 'fp32' && options.dtype !== 'fp16') || model.graph.dtype === options.dtype) return;
   throw new CpiError('CPI_DTYPE_MISMATCH', `--dtype ${options.dtype} was asked for, but ${join(path, model.graph.file)} is ${model.graph.dtype}`, {
     file: join(path, model.graph.file),
     hint: `export an ${options.dtype} graph (e.g. model_${options.dtype}.onnx) beside it, or use --dtype auto`,

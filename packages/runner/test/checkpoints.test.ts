@@ -59,7 +59,7 @@ describe('discovery', () => {
     const error = await loadCheckpointSeries(dir).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'CPI_CHECKPOINT_MISSING_FILE' });
     const message = (error as Error).message;
-    expect(message).toContain(`${join(dir, 'checkpoint-1')}: missing decoder_model_merged.onnx or model.onnx or onnx/model.onnx`);
+    expect(message).toContain(`${join(dir, 'checkpoint-1')}: missing decoder_model_merged.onnx or model.onnx or onnx/decoder_model_merged.onnx or onnx/model.onnx`);
     expect(message).toContain(`${join(dir, 'checkpoint-2')}: missing tokenizer.json`);
   });
 

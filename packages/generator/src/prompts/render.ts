@@ -1,10 +1,11 @@
-// Turns a template and an item into the exact model input. The result ends where the answer begins and
-// carries no trailing whitespace, because the runner scores the continuation " " + answer.
+// Turns a template and an item into the exact model input, ending where the answer begins. A chat
+// template's output is kept exactly as Hugging Face renders it (its generation prompt's trailing newline
+// included); other formats lose trailing spaces only. The runner joins the answer to either (joinBoundary).
 import { Template } from '@huggingface/jinja';
 import { CpiError, type ConflictItem, type PromptTemplate } from '@cpi-bench/schemas';
 
 export interface RenderOptions {
-  /** A tokenizer's jinja `chat_template` (tokenizer_config.json); required by chat-template formats. */
+  /** A tokenizer's jinja chat template (chat_template.jinja or tokenizer_config.json); required by chat-template formats. */
   chatTemplate?: string;
   bosToken?: string;
   eosToken?: string;
@@ -42,20 +43,25 @@ function renderChat(source: string, content: string, options: RenderOptions): st
 }
 
 /**
- * The full model input for `item` under `template`, ending exactly where the answer begins (no trailing
- * whitespace). Items without a context use the template's closed-book form; items with a `prompt`
+ * The full model input for `item` under `template`, ending exactly where the answer begins: a chat
+ * template's output as rendered (it holds its own special tokens, so the runner encodes it without adding
+ * any), other formats without trailing whitespace unless the template itself ends in a line break. Items without a context use the template's closed-book form; items with a `prompt`
  * (MemoTrap) render that prompt: as is for plain formats, in place of the question otherwise.
  * @throws CpiError CPI_TEMPLATE_NEEDS_CHAT_TEMPLATE for chat formats without `options.chatTemplate`.
  * @example renderPrompt(getPromptTemplate('plain'), item) // "Context: …\nQuestion: …\nAnswer:"
  */
 export function renderPrompt(template: PromptTemplate, item: ConflictItem, options: RenderOptions = {}): string {
   let body: string;
+  let form: string;
   if (item.prompt !== undefined) {
-    body = template.format === 'plain' ? item.prompt : fill(template.closedBookText ?? '{question}', { question: item.prompt });
+    form = template.format === 'plain' ? '' : (template.closedBookText ?? '{question}');
+    body = template.format === 'plain' ? item.prompt : fill(form, { question: item.prompt });
   } else if (item.context === undefined) {
-    body = fill(template.closedBookText ?? '{question}', { question: item.question ?? '' });
+    form = template.closedBookText ?? '{question}';
+    body = fill(form, { question: item.question ?? '' });
   } else {
-    body = fill(template.text, { context: item.context, question: item.question ?? '' });
+    form = template.text;
+    body = fill(form, { context: item.context, question: item.question ?? '' });
   }
   if (template.format === 'chat-template') {
     if (options.chatTemplate === undefined) {
@@ -63,7 +69,8 @@ export function renderPrompt(template: PromptTemplate, item: ConflictItem, optio
         hint: 'pass options.chatTemplate (tokenizer_config.json chat_template), or choose a plain, alpaca or tulu template',
       });
     }
-    body = renderChat(options.chatTemplate, body, options);
+    return renderChat(options.chatTemplate, body, options);
   }
-  return body.trimEnd();
+  // A form that ends in a line break (TULU's "<|assistant|>\n", Alpaca's "### Response:\n") keeps exactly it.
+  return body.trimEnd() + (form.endsWith('\n') ? '\n' : '');
 }

@@ -1,5 +1,5 @@
-// The TULU v2 chat markup (`<|user|>` / `<|assistant|>`), written out so no tokenizer is needed. The
-// trailing newline TULU puts after `<|assistant|>` is dropped: the runner scores " " + answer.
+// The TULU v2 chat markup (`<|user|>` / `<|assistant|>`), written out so no tokenizer is needed. It keeps
+// the newline TULU puts after `<|assistant|>`: the answer follows it directly, as in TULU's training data.
 import type { PromptTemplate } from '@cpi-bench/schemas';
 import { CONTEXT_ONLY_INSTRUCTION } from './instructions.ts';
 
@@ -8,8 +8,8 @@ export const tulu: PromptTemplate = {
   id: 'tulu',
   format: 'tulu',
   description: 'TULU v2 markup: <|user|> Background: {context} "Question": {question} <|assistant|>.',
-  text: '<|user|>\nBackground: {context}\n"Question": {question}\n<|assistant|>',
-  closedBookText: '<|user|>\n{question}\n<|assistant|>',
+  text: '<|user|>\nBackground: {context}\n"Question": {question}\n<|assistant|>\n',
+  closedBookText: '<|user|>\n{question}\n<|assistant|>\n',
   slots: ['context', 'question', 'prompt'],
 };
 
@@ -19,7 +19,7 @@ export const tuluContextOnly: PromptTemplate = {
   format: 'tulu',
   contextOnly: true,
   description: 'TULU v2 markup with the context-only instruction.',
-  text: `<|user|>\n${CONTEXT_ONLY_INSTRUCTION}\nBackground: {context}\n"Question": {question}\n<|assistant|>`,
-  closedBookText: '<|user|>\n{question}\n<|assistant|>',
+  text: `<|user|>\n${CONTEXT_ONLY_INSTRUCTION}\nBackground: {context}\n"Question": {question}\n<|assistant|>\n`,
+  closedBookText: '<|user|>\n{question}\n<|assistant|>\n',
   slots: ['context', 'question', 'prompt'],
 };

@@ -54,6 +54,14 @@ export interface GraphInfo {
   dtype: 'fp32' | 'fp16';
   /** Width of the logits, the model's vocabulary. */
   vocabSize: number;
+  /** Logits for the last position only (a pruned LM head): generate mode works, score mode cannot. */
+  lastPositionOnly: boolean;
+}
+
+/** How prompts are encoded: a chat template's output already holds its special tokens (BOS), so none are added. */
+export interface EncodeOptions {
+  /** @default true */
+  addSpecialTokens?: boolean;
 }
 
 /** A loaded checkpoint: one inference session and its tokenizer. Call dispose() before loading the next. */
@@ -63,11 +71,13 @@ export interface LanguageModel {
   /** Tokens the model can attend to at once (config n_positions / max_position_embeddings). */
   readonly maxLength: number;
   /** Log-likelihood of each continuation, batched; results are in request order. */
-  scoreContinuations(requests: readonly ScoreRequest[], options: { batchSize: number }): Promise<ScoreResult[]>;
+  scoreContinuations(requests: readonly ScoreRequest[], options: { batchSize: number } & EncodeOptions): Promise<ScoreResult[]>;
   /** Greedy decoding, batched with left padding; results are in request order. */
-  generate(prompts: readonly string[], options: GenerateOptions & { batchSize: number }): Promise<GenerateResult[]>;
+  generate(prompts: readonly string[], options: GenerateOptions & { batchSize: number } & EncodeOptions): Promise<GenerateResult[]>;
   /** Token ids of a text, as the model sees it. */
-  encode(text: string): number[];
+  encode(text: string, options?: EncodeOptions): number[];
+  /** The text of token ids, special tokens skipped, as Hugging Face decodes it. */
+  decode(tokens: number[]): string;
   dispose(): Promise<void>;
 }
 
@@ -77,6 +87,8 @@ export interface LoadModelOptions {
   device: DeviceChoice;
   /** intraOpNumThreads; undefined lets onnxruntime choose. */
   threads?: number | undefined;
+  /** The modes the run asks for: a graph that cannot score is refused up front when score is among them. */
+  modes?: readonly ('score' | 'generate')[] | undefined;
   /** Told once, in one line, when `auto` falls back to the CPU. */
   onNotice?: ((message: string) => void) | undefined;
 }

@@ -1,7 +1,9 @@
 // `npx run benchmark`: fill in defaults (the default series and suite), run, then write the report.
+import { resolve } from 'node:path';
 import { defaultOutFor } from '../io/run-folder.ts';
 import { resolveRunOptions, type RunOptions } from '../config.ts';
 import { resolveDefaultRun } from '../io/default-series.ts';
+import { seriesDataset } from '../io/checkpoints.ts';
 import { plainProgress, terminalProgress } from '../io/progress.ts';
 import { runBenchmark } from '../run.ts';
 import { silentProgress } from '../progress.ts';
@@ -32,12 +34,17 @@ const int = (v: string | undefined): number | undefined => (v === undefined ? un
 
 export async function benchmark(flags: BenchmarkFlags, io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }): Promise<void> {
   const say = (line: string): void => void io.stderr.write(line + '\n');
-  const needDefaults = !flags.checkpoints || !flags.dataset;
+  const needDefaults = !flags.checkpoints;
   const defaults = needDefaults ? await resolveDefaultRun() : undefined;
   const checkpoints = flags.checkpoints ?? defaults!.checkpoints;
+  // A user's own series is scored on the dataset its series.json names, else the default suite; never
+  // silently on the toy lab's items.
+  const dataset =
+    flags.dataset ?? (flags.checkpoints ? ((await seriesDataset(flags.checkpoints)) ?? resolve('datasets/default')) : defaults!.dataset);
+  if (!flags.dataset && !flags.json) say(`dataset: ${dataset}`);
   const options = resolveRunOptions({
     checkpoints,
-    dataset: flags.dataset ?? defaults!.dataset,
+    dataset,
     out: flags.out ?? (flags.checkpoints ? defaultOutFor(checkpoints) : defaults!.out),
     splits: flags.splits
       ?.split(',')

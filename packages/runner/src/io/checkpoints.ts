@@ -3,27 +3,32 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { CpiError, SCHEMA_VERSION, sha256, sha256File, validate, type CheckpointManifest, type FileHash } from '@cpi-bench/schemas';
-import { parseModelConfig, tokenizerVocabSize } from '../checkpoint-config.ts';
+import { eosTokenIds, genaiGraphFile, parseGenaiConfig, parseModelConfig, tokenizerVocabSize } from '../checkpoint-config.ts';
 import type { CheckpointFiles } from '../backend/onnx.ts';
 import {
+  GENERATION_FILES,
   GRAPH_FILES,
   REQUIRED_FILES,
   graphFilesFor,
   TOKENIZER_FILES,
   dtypeFromConfig,
+  externalDataNames,
   looksLikeCheckpointName,
   orderByStep,
   stepFromName,
+  type GraphDtype,
 } from '../checkpoints.ts';
 
 /** A checkpoint ready to run: its manifest, what the backend needs, and what the prompt template needs. */
 export interface ResolvedCheckpoint {
   manifest: CheckpointManifest;
   files: CheckpointFiles;
-  /** tokenizer_config.json's chat_template, bos_token and eos_token, for chat prompt templates. */
+  /** The chat template (chat_template.jinja, else tokenizer_config.json's), bos_token and eos_token, for chat prompts. */
   chatTemplate?: string;
   bosToken?: string;
   eosToken?: string;
+  /** How the folder is laid out, for the series table printed before a run. */
+  layout: { graphFile: string; externalData: string[]; genai: boolean };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -54,9 +59,16 @@ async function readJson(file: string): Promise<unknown> {
   }
 }
 
-type Dtype = 'auto' | 'fp32' | 'fp16';
+type Dtype = GraphDtype;
+
+/** An onnxruntime-genai model-builder folder: genai_config.json names the graph and stands in for config.json. */
+const GENAI_CONFIG = 'genai_config.json';
 
 async function findGraph(dir: string, dtype: Dtype = 'auto'): Promise<string | undefined> {
+  if (await exists(join(dir, GENAI_CONFIG))) {
+    const file = genaiGraphFile(await readJson(join(dir, GENAI_CONFIG)), join(dir, GENAI_CONFIG));
+    return (await exists(join(dir, file))) ? file : undefined;
+  }
   for (const g of graphFilesFor(dtype)) if (await exists(join(dir, g))) return g;
   return undefined;
 }
@@ -64,25 +76,74 @@ async function findGraph(dir: string, dtype: Dtype = 'auto'): Promise<string | u
 /** What a checkpoint folder lacks, as relative names; empty when it is complete. */
 export async function missingFiles(dir: string, dtype: Dtype = 'auto'): Promise<string[]> {
   const missing: string[] = [];
-  for (const f of REQUIRED_FILES) if (!(await exists(join(dir, f)))) missing.push(f);
-  if (!(await findGraph(dir, dtype))) missing.push(GRAPH_FILES.join(' or '));
+  const genai = await exists(join(dir, GENAI_CONFIG));
+  for (const f of REQUIRED_FILES) if (!(await exists(join(dir, f))) && !(genai && f === 'config.json')) missing.push(f);
+  if (!(await findGraph(dir, dtype))) missing.push(genai ? `the graph ${GENAI_CONFIG} names` : (dtype === 'auto' ? GRAPH_FILES : graphFilesFor(dtype)).join(' or '));
   return missing;
 }
 
-interface Candidate {
+export interface Candidate {
   path: string;
   step: number | undefined;
   stepSource: CheckpointManifest['stepSource'];
+  /** Said before the run: which of two disagreeing step sources won, or why a folder was left out. */
+  note?: string;
+}
+
+async function globalStep(dir: string, key: 'global_step' | 'max_steps' = 'global_step'): Promise<number | undefined> {
+  const state = join(dir, 'trainer_state.json');
+  if (!(await exists(state))) return undefined;
+  const v = ((await readJson(state)) as Record<string, unknown>)[key];
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined;
 }
 
 /** The step of one checkpoint folder: trainer_state.json's global_step, else the number in its name. */
-async function stepOf(dir: string): Promise<Pick<Candidate, 'step' | 'stepSource'>> {
-  const state = join(dir, 'trainer_state.json');
-  if (await exists(state)) {
-    const s = (await readJson(state)) as { global_step?: unknown };
-    if (typeof s.global_step === 'number' && Number.isInteger(s.global_step) && s.global_step >= 0) return { step: s.global_step, stepSource: 'trainer_state' };
+async function stepOf(dir: string): Promise<Pick<Candidate, 'step' | 'stepSource' | 'note'>> {
+  const fromState = await globalStep(dir);
+  const fromName = stepFromName(basename(dir));
+  if (fromState === undefined) return { step: fromName, stepSource: 'name' };
+  const note =
+    fromName !== undefined && fromName !== fromState
+      ? `${dir}: trainer_state.json global_step ${fromState} and the folder name (step ${fromName}) disagree; trainer_state.json wins`
+      : undefined;
+  return { step: fromState, stepSource: 'trainer_state', ...(note ? { note } : {}) };
+}
+
+async function subfolderCandidates(root: string): Promise<Candidate[]> {
+  const out: Candidate[] = [];
+  const entries = (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => join(root, e.name));
+  for (const dir of entries) {
+    if (!looksLikeCheckpointName(basename(dir)) && !(await exists(join(dir, 'config.json')))) continue;
+    out.push({ path: dir, ...(await stepOf(dir)) });
   }
-  return { step: stepFromName(basename(dir)), stepSource: 'name' };
+  return out;
+}
+
+/**
+ * A Hugging Face Trainer output folder: checkpoint-<step>/ subfolders plus the final model at the top. The
+ * final model's step is the top's trainer_state.json global_step, else the last checkpoint's max_steps; at a
+ * step a checkpoint folder already holds, the checkpoint folder is taken (the Trainer saved the same step).
+ */
+async function trainerCandidates(root: string): Promise<Candidate[] | undefined> {
+  const subs = (await subfolderCandidates(root)).filter((c) => looksLikeCheckpointName(basename(c.path)));
+  if (subs.length === 0) return undefined;
+  let step = await globalStep(root);
+  let source = 'trainer_state.json global_step';
+  if (step === undefined) {
+    for (const c of subs) step = Math.max(step ?? -1, (await globalStep(c.path, 'max_steps')) ?? -1);
+    source = "the checkpoints' trainer_state.json max_steps";
+  }
+  if (step === undefined || step < 0) {
+    throw new CpiError('CPI_CHECKPOINT_NO_STEP', `${root} holds checkpoint folders and a final model whose step is unknown`, {
+      file: root,
+      hint: 'save the trainer state beside the final model (trainer.save_state() writes trainer_state.json), or list the series in series.json',
+    });
+  }
+  const same = subs.find((c) => c.step === step);
+  if (same) {
+    return subs.map((c) => (c === same ? { ...c, note: `the final model in ${root} is step ${step} (${source}), as ${basename(c.path)}/ is: using ${basename(c.path)}/` } : c));
+  }
+  return [...subs, { path: root, step, stepSource: 'trainer_state', note: `${root}: the final model, step ${step} (${source})` }];
 }
 
 /** A series.json `checkpoints` list ({ path, step }), when the series names its own order. */
@@ -98,6 +159,15 @@ async function manifestCandidates(root: string): Promise<Candidate[] | undefined
     }
     return { path: resolve(root, e.path), step: e.step, stepSource: 'manifest' as const };
   });
+}
+
+/** The dataset a series folder's series.json names (relative to the folder), if any. */
+export async function seriesDataset(spec: string): Promise<string | undefined> {
+  const root = resolve(spec.split(',')[0]!.trim());
+  const file = join(root, 'series.json');
+  if (spec.includes(',') || !(await exists(file))) return undefined;
+  const d = ((await readJson(file)) as { dataset?: unknown }).dataset;
+  return typeof d === 'string' && d ? resolve(root, d) : undefined;
 }
 
 /**
@@ -126,18 +196,15 @@ export async function findCheckpoints(spec: string | readonly string[]): Promise
     if (!(await isDir(root))) throw new CpiError('CPI_NO_CHECKPOINTS', `${root} is not a folder`, { file: root });
     const fromManifest = await manifestCandidates(root);
     if (fromManifest) candidates = fromManifest;
-    else if (await exists(join(root, 'config.json'))) {
-      // One checkpoint given on its own: a step is only needed to order a series, so 0 will do.
-      const s = await stepOf(root);
-      candidates = [{ path: root, step: s.step ?? 0, stepSource: s.step === undefined ? 'list' : s.stepSource }];
-    } else {
-      candidates = [];
-      const entries = (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => join(root, e.name));
-      for (const dir of entries) {
-        if (!looksLikeCheckpointName(basename(dir)) && !(await exists(join(dir, 'config.json')))) continue;
-        candidates.push({ path: dir, ...(await stepOf(dir)) });
+    else if ((await exists(join(root, 'config.json'))) || (await exists(join(root, GENAI_CONFIG)))) {
+      const trainer = await trainerCandidates(root);
+      if (trainer) candidates = trainer;
+      else {
+        // One checkpoint given on its own: a step is only needed to order a series, so 0 will do.
+        const s = await stepOf(root);
+        candidates = [{ path: root, step: s.step ?? 0, stepSource: s.step === undefined ? 'list' : s.stepSource }];
       }
-    }
+    } else candidates = await subfolderCandidates(root);
     if (candidates.length === 0) {
       throw new CpiError('CPI_NO_CHECKPOINTS', `no checkpoint folders under ${root}`, {
         file: root,
@@ -169,15 +236,24 @@ async function hashFiles(dir: string, names: readonly string[]): Promise<FileHas
   return out;
 }
 
-/** External weight files of a graph (model.onnx_data, model.onnx.data, …) that sit beside it. */
+/** External weight files of a graph (model.onnx_data, model.onnx.data, model.onnx_data_1, …) that sit beside it. */
 async function externalDataFiles(dir: string, graphFile: string): Promise<string[]> {
   const graphDir = dirname(join(dir, graphFile));
-  const stem = basename(graphFile);
-  const names = await readdir(graphDir);
-  return names
-    .filter((n) => n !== stem && n.startsWith(stem.replace(/\.onnx$/, '')) && /\.onnx[._]data$|\.onnx_data$/.test(n))
-    .map((n) => relative(dir, join(graphDir, n)).split('\\').join('/'))
-    .sort();
+  return externalDataNames(basename(graphFile), await readdir(graphDir)).map((n) => relative(dir, join(graphDir, n)).split('\\').join('/'));
+}
+
+/** The chat template: chat_template.jinja (transformers 5 writes it there) wins over tokenizer_config.json's. */
+async function chatTemplateOf(dir: string, tokConfig: Record<string, unknown>): Promise<string | undefined> {
+  const jinja = join(dir, 'chat_template.jinja');
+  if (await exists(jinja)) return readFile(jinja, 'utf8');
+  const t = tokConfig['chat_template'];
+  if (typeof t === 'string') return t;
+  // Several named templates ([{name, template}]): transformers uses the one named "default".
+  if (Array.isArray(t)) {
+    const d = (t as { name?: unknown; template?: unknown }[]).find((e) => e.name === 'default');
+    if (typeof d?.template === 'string') return d.template;
+  }
+  return undefined;
 }
 
 function combinedHash(files: readonly FileHash[]): string {
@@ -188,9 +264,16 @@ function combinedHash(files: readonly FileHash[]): string {
 export async function resolveCheckpoint(candidate: Candidate, dtype: Dtype = 'auto'): Promise<ResolvedCheckpoint> {
   const dir = candidate.path;
   const graphFile = (await findGraph(dir, dtype))!;
-  const configFile = join(dir, 'config.json');
+  const genaiFile = join(dir, GENAI_CONFIG);
+  const genai = await exists(genaiFile);
+  const configFile = genai && !(await exists(join(dir, 'config.json'))) ? genaiFile : join(dir, 'config.json');
   const rawConfig = await readJson(configFile);
-  const config = parseModelConfig(rawConfig, configFile);
+  const config = configFile === genaiFile ? parseGenaiConfig(rawConfig, configFile) : parseModelConfig(rawConfig, configFile);
+  const generationFile = join(dir, GENERATION_FILES[0]);
+  const eosIds = [
+    ...((await exists(generationFile)) ? eosTokenIds(await readJson(generationFile), generationFile) : []),
+    ...(genai ? eosTokenIds(((await readJson(genaiFile)) as { model?: unknown }).model ?? {}, genaiFile) : []),
+  ];
   const tokFile = join(dir, 'tokenizer.json');
   const vocab = tokenizerVocabSize(await readJson(tokFile), tokFile);
   if (vocab > config.vocabSize) {
@@ -201,7 +284,9 @@ export async function resolveCheckpoint(candidate: Candidate, dtype: Dtype = 'au
   }
   const tokConfig = (await readJson(join(dir, 'tokenizer_config.json'))) as Record<string, unknown>;
   const external = await externalDataFiles(dir, graphFile);
-  const modelFiles = await hashFiles(dir, [graphFile, ...external, 'config.json']);
+  const extras: string[] = [];
+  for (const f of ['config.json', GENAI_CONFIG, ...GENERATION_FILES]) if (await exists(join(dir, f))) extras.push(f);
+  const modelFiles = await hashFiles(dir, [graphFile, ...external, ...extras]);
   const tokenizerNames: string[] = [];
   for (const f of TOKENIZER_FILES) if (await exists(join(dir, f))) tokenizerNames.push(f);
   const tokenizerFiles = await hashFiles(dir, tokenizerNames);
@@ -227,12 +312,21 @@ export async function resolveCheckpoint(candidate: Candidate, dtype: Dtype = 'au
       : typeof v === 'object' && v && typeof (v as { content?: unknown }).content === 'string'
         ? (v as { content: string }).content
         : undefined;
-  const chatTemplate = typeof tokConfig['chat_template'] === 'string' ? tokConfig['chat_template'] : undefined;
+  const chatTemplate = await chatTemplateOf(dir, tokConfig);
   const bosToken = token(tokConfig['bos_token']);
   const eosToken = token(tokConfig['eos_token']);
   return {
     manifest,
-    files: { dir, graphFile, externalData: external.length > 0, config, tokenizerVocabSize: vocab, tokenizerHash: manifest.tokenizerHash },
+    files: {
+      dir,
+      graphFile,
+      externalData: external.length > 0,
+      config,
+      tokenizerVocabSize: vocab,
+      tokenizerHash: manifest.tokenizerHash,
+      eosTokenIds: [...new Set(eosIds)],
+    },
+    layout: { graphFile, externalData: external, genai },
     ...(chatTemplate !== undefined ? { chatTemplate } : {}),
     ...(bosToken !== undefined ? { bosToken } : {}),
     ...(eosToken !== undefined ? { eosToken } : {}),
@@ -243,9 +337,13 @@ export async function resolveCheckpoint(candidate: Candidate, dtype: Dtype = 'au
  * Finds, validates and hashes every checkpoint before a run starts. Missing files are reported for all
  * checkpoints at once, naming each folder and file.
  */
-export async function loadCheckpointSeries(spec: string | readonly string[], options: { dtype?: Dtype } = {}): Promise<ResolvedCheckpoint[]> {
+export async function loadCheckpointSeries(
+  spec: string | readonly string[],
+  options: { dtype?: Dtype; onNotice?: (message: string) => void } = {},
+): Promise<ResolvedCheckpoint[]> {
   const dtype = options.dtype ?? 'auto';
   const candidates = await findCheckpoints(spec);
+  for (const c of candidates) if (c.note) options.onNotice?.(c.note);
   const problems: string[] = [];
   for (const c of candidates) {
     const missing = await missingFiles(c.path, dtype);
@@ -253,7 +351,7 @@ export async function loadCheckpointSeries(spec: string | readonly string[], opt
   }
   if (problems.length > 0) {
     throw new CpiError('CPI_CHECKPOINT_MISSING_FILE', `${problems.length} checkpoint folder(s) are incomplete:\n${problems.join('\n')}`, {
-      hint: 'each checkpoint needs config.json, tokenizer.json, tokenizer_config.json and model.onnx, decoder_model_merged.onnx or onnx/model.onnx',
+      hint: 'each checkpoint needs config.json, tokenizer.json, tokenizer_config.json and a graph (see the runner README, "Checkpoint layouts")',
     });
   }
   const out: ResolvedCheckpoint[] = [];
