@@ -5,7 +5,8 @@
 import { join, resolve } from 'node:path';
 import { getPromptTemplate, readDataset, renderPrompt } from '@cpi-bench/generator';
 import { asFsCpiError, CpiError, isCpiError, toJsonl, validate, writeFileAtomic, type CheckpointManifest, type PromptTemplate } from '@cpi-bench/schemas';
-import { loadOnnxModel, type CheckpointFiles } from './backend/onnx.ts';
+import { loadOnnxModel } from './backend/onnx.ts';
+import type { CheckpointFiles } from './backend/types.ts';
 import type { LanguageModel, LoadModelOptions } from './backend/types.ts';
 import { modesOf, type RunOptions } from './config.ts';
 import { predictChunk } from './execute.ts';

@@ -111,11 +111,13 @@ describe('the packed packages, installed outside the repository', () => {
       project,
     );
     const { run: summary, report } = JSON.parse(stdout) as { run: { runDir: string; jobs: { computed: number; failed: number } }; report: { files: string[] } };
-    // The default run folder is runs/<first checkpoint's name> under the current folder, never inside node_modules.
-    expect(summary.runDir).toBe(join(project, 'runs/checkpoint-0'));
+    // The default run folder is runs/<first checkpoint's name>-<hash of the series path> under the current
+    // folder, never inside node_modules.
+    expect(summary.runDir.startsWith(join(project, 'runs') + '/')).toBe(true);
+    expect(summary.runDir.slice(join(project, 'runs').length + 1)).toMatch(/^checkpoint-0-[0-9a-f]{12}$/);
     expect(summary.jobs.failed).toBe(0);
     expect(summary.jobs.computed).toBeGreaterThan(0);
-    expect(report.files).toContain(join(project, 'runs/checkpoint-0/report/inversion-report.json'));
+    expect(report.files).toContain(join(summary.runDir, 'report/inversion-report.json'));
   }, STEP_TIMEOUT_MS);
 
   it('`npx run benchmark` with no arguments outside a checkout asks for a series (exit 2), not for a repository', async () => {

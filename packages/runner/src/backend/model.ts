@@ -6,7 +6,8 @@ import { CpiError } from '@cpi-bench/schemas';
 import { continuationTokens, joinBoundary } from './boundary.ts';
 import { answerText, argmax, tokenLogprob } from './logits.ts';
 import { GraphIO } from './graph-io.ts';
-import type { CheckpointFiles, Runtime, Session, Tensor, Tokenizer } from './onnx.ts';
+import type { Runtime, Session, Tensor, Tokenizer } from './onnx.ts';
+import type { CheckpointFiles } from './types.ts';
 import type {
   EncodeOptions,
   GenerateOptions,

@@ -6,24 +6,11 @@ import * as ort from 'onnxruntime-node';
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import { Float16Array } from '@petamoriken/float16';
 import { CpiError } from '@cpi-bench/schemas';
-import type { ModelConfig } from '../checkpoint-config.ts';
 import { decodeFallbackBytes } from './logits.ts';
 import { OnnxLanguageModel } from './model.ts';
-import type { DeviceChoice, GraphInfo, LanguageModel, LoadModelOptions } from './types.ts';
+import type { CheckpointFiles, DeviceChoice, GraphInfo, LanguageModel, LoadModelOptions } from './types.ts';
 
-/** What the backend needs to know about a checkpoint folder (found and validated by io/checkpoints.ts). */
-export interface CheckpointFiles {
-  dir: string;
-  /** Path of the graph relative to dir: model.onnx, decoder_model_merged.onnx or onnx/model.onnx. */
-  graphFile: string;
-  externalData: boolean;
-  config: ModelConfig;
-  tokenizerVocabSize: number;
-  /** The tokenizer files' hash: checkpoints of a series that share it share one tokenization cache. */
-  tokenizerHash?: string;
-  /** generation_config.json's eos_token_id list (with the tokenizer's eos_token, each one stops generation). */
-  eosTokenIds?: readonly number[];
-}
+export type { CheckpointFiles } from './types.ts';
 
 export type Tokenizer = Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
 export type Tensor = ort.Tensor;

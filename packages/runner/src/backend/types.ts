@@ -1,5 +1,6 @@
 // The runner's view of a language model, modelled on lm-evaluation-harness's `LM`: score continuations
 // (log-likelihood) and generate until a stop, each over a batch. Pure types; onnx.ts implements them.
+import type { ModelConfig } from '../checkpoint-config.ts';
 
 /** An item-level failure: stored in the item's record, never thrown. */
 export interface ItemFailure {
@@ -91,4 +92,18 @@ export interface LoadModelOptions {
   modes?: readonly ('score' | 'generate')[] | undefined;
   /** Told once, in one line, when `auto` falls back to the CPU. */
   onNotice?: ((message: string) => void) | undefined;
+}
+
+/** What the backend needs to know about a checkpoint folder (found and validated by io/checkpoints.ts). */
+export interface CheckpointFiles {
+  dir: string;
+  /** Path of the graph relative to dir: model.onnx, decoder_model_merged.onnx or onnx/model.onnx. */
+  graphFile: string;
+  externalData: boolean;
+  config: ModelConfig;
+  tokenizerVocabSize: number;
+  /** The tokenizer files' hash: checkpoints of a series that share it share one tokenization cache. */
+  tokenizerHash?: string;
+  /** generation_config.json's eos_token_id list (with the tokenizer's eos_token, each one stops generation). */
+  eosTokenIds?: readonly number[];
 }

@@ -4,7 +4,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { CpiError, SCHEMA_VERSION, sha256, sha256File, validate, type CheckpointManifest, type FileHash } from '@cpi-bench/schemas';
 import { eosTokenIds, genaiGraphFile, parseGenaiConfig, parseModelConfig, tokenizerVocabSize } from '../checkpoint-config.ts';
-import type { CheckpointFiles } from '../backend/onnx.ts';
+import type { CheckpointFiles } from '../backend/types.ts';
 import {
   GENERATION_FILES,
   GRAPH_FILES,
