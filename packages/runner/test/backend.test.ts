@@ -1,10 +1,11 @@
 // The ONNX backend against independent references, on every graph variant the writer emits.
 import { join } from 'node:path';
-import { encode, referenceForward, tokenId, type ExportVariant } from '@cpi-bench/onnx-gpt2';
+import { encode, tokenId, type ExportVariant } from '@cpi-bench/onnx-gpt2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCheckpointSeries, loadOnnxModel, type LanguageModel, type ScoreRequest } from '../src/index.ts';
 import { CONFIG, TOKENIZER, makeCheckpoint, tempDir, type FixtureCheckpoint } from './fixtures/checkpoints.ts';
 import { rawGreedy } from './fixtures/raw-ort.ts';
+import { referenceContinuation } from './fixtures/reference.ts';
 
 const VARIANTS: Record<string, Partial<ExportVariant> & { nKvHead?: number }> = {
   'model.onnx with past and position_ids': {},
@@ -43,24 +44,6 @@ async function load(
   return { model, fixture, graphPath: join(dir, model.graph.file) };
 }
 
-/** Sum of log-softmax over the continuation tokens, from the writer's plain-TypeScript forward pass. */
-function referenceLogprob(fixture: FixtureCheckpoint, prompt: string, continuation: string): number {
-  const context = encode(TOKENIZER, prompt);
-  // lm-evaluation-harness: continuation tokens are what prompt+continuation adds to the prompt's tokens.
-  const cont = encode(TOKENIZER, prompt + continuation).slice(context.length);
-  const whole = [...context, ...cont];
-  const input = whole.slice(0, -1);
-  const logits = referenceForward(fixture.config, fixture.weights, [input]);
-  const V = fixture.config.vocabSize;
-  let sum = 0;
-  for (let p = context.length - 1; p < input.length; p++) {
-    const row = logits.subarray(p * V, (p + 1) * V);
-    const max = Math.max(...row);
-    const lse = max + Math.log(row.reduce((s, x) => s + Math.exp(x - max), 0));
-    sum += row[whole[p + 1]!]! - lse;
-  }
-  return sum;
-}
 
 describe.each(Object.entries(VARIANTS))('variant: %s', (name, variant) => {
   let model: LanguageModel;
@@ -104,7 +87,7 @@ describe.each(Object.entries(VARIANTS))('variant: %s', (name, variant) => {
       expect(res.ok).toBe(true);
       if (res.ok) {
         expect(res.tokenCount).toBe(encode(TOKENIZER, r.prompt + r.continuation).length - encode(TOKENIZER, r.prompt).length);
-        expect(Math.abs(res.logprob - referenceLogprob(fixture, r.prompt, r.continuation))).toBeLessThan(tolerance);
+        expect(Math.abs(res.logprob - referenceContinuation(fixture, r.prompt, r.continuation).logprob)).toBeLessThan(tolerance);
       }
     });
   });

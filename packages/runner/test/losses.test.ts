@@ -6,11 +6,11 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { encode, referenceForward } from '@cpi-bench/onnx-gpt2';
 import { lossRequests, mitigateFile, type LossRecord } from '@cpi-bench/mitigations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeLosses } from '../src/index.ts';
-import { TOKENIZER, makeCheckpoint, tempDir, type FixtureCheckpoint } from './fixtures/checkpoints.ts';
+import { makeCheckpoint, tempDir, type FixtureCheckpoint } from './fixtures/checkpoints.ts';
+import { referenceContinuation } from './fixtures/reference.ts';
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url));
 const CLI_TIMEOUT_MS = 90_000;
@@ -38,20 +38,8 @@ afterAll(() => root.cleanup());
 
 /** Mean negative log-likelihood per continuation token, by the reference forward pass. */
 function referenceLoss(prompt: string, continuation: string): { loss: number; tokens: number } {
-  const context = encode(TOKENIZER, prompt);
-  const cont = encode(TOKENIZER, prompt + continuation).slice(context.length);
-  const whole = [...context, ...cont];
-  const input = whole.slice(0, -1);
-  const logits = referenceForward(fixture.config, fixture.weights, [input]);
-  const V = fixture.config.vocabSize;
-  let sum = 0;
-  for (let p = context.length - 1; p < input.length; p++) {
-    const row = logits.subarray(p * V, (p + 1) * V);
-    const max = Math.max(...row);
-    const lse = max + Math.log(row.reduce((s, x) => s + Math.exp(x - max), 0));
-    sum += row[whole[p + 1]!]! - lse;
-  }
-  return { loss: -sum / cont.length, tokens: cont.length };
+  const { logprob, tokens } = referenceContinuation(fixture, prompt, continuation);
+  return { loss: -logprob / tokens, tokens };
 }
 
 const readRecords = async (file: string) => (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as LossRecord);

@@ -8,6 +8,7 @@ export { JSONL_MAX_LINE_BYTES, JSON_MAX_DEPTH, jsonDepthExceeded } from './io/js
 export { writeFileAtomic, writeJsonAtomic, writeDirAtomic } from './io/atomic.ts';
 export { asFsCpiError } from './io/fs-errors.ts';
 export { sha256, sha256File } from './io/hash.ts';
+export { installedVersion, packageJsonVersion } from './io/package-version.ts';
 export { mulberry32 } from './random.ts';
 export { stepFromName } from './step-name.ts';
 export { describeCliError, throwParseErrors, EXIT_USER_ERROR, EXIT_INTERNAL_ERROR } from './cli-errors.ts';
