@@ -9,7 +9,9 @@ import { auditFiles, formatAuditReport, importMemoTrap, importPaperDatasets, imp
 import { BIOGRAPHIES, CAPITALS, MEMOTRAP_CSV, WORLD_FACTS, json, jsonl, writePaperDir } from './fixtures/paper-like.ts';
 import { tempDir } from './helpers.ts';
 
-const QUICK_MS = 3_000;
+// Far below what the old quadratic code took (135 s for the 1 MB audit), far above what a loaded 2-core CI
+// machine, running several test files at once, takes for linear work (3.7 s seen at 3 s).
+const QUICK_MS = 20_000;
 
 function item(id: string, fields: Partial<ConflictItem> = {}): ConflictItem {
   return { schemaVersion: 1, id, dataset: 'd', category: 'c', split: 'conflict', question: `Q ${id}?`, context: 'It is Lyon.', contextAnswer: 'Lyon', parametricAnswer: 'Paris', provenance: { source: 't' }, ...fields };

@@ -13,9 +13,10 @@ const SEED = 20_261_206;
 const ITEM_LINES = 10_000;
 const PAPER_LINES = 3_000;
 const LINES_PER_FILE = 50;
-/** The whole test must stay well under 20 s; one call past this is a hang. */
-const FUZZ_TIMEOUT_MS = 20_000;
-const SLOWEST_CALL_MS = 2_000;
+/** The whole test takes about 5 s on a quiet machine; the bound leaves room for a loaded CI machine. */
+const FUZZ_TIMEOUT_MS = 60_000;
+/** One call past this is a hang (the slowest seen is about 0.2 s on a quiet machine, 10x that under load). */
+const SLOWEST_CALL_MS = 10_000;
 
 const BASE: readonly ConflictItem[] = [
   { schemaVersion: 1, id: 'cpi-facts:capital:0001', dataset: 'cpi-facts', category: 'country_capital', split: 'conflict', groupId: 'g1', context: 'The capital of France is Lyon.', question: 'What is the capital of France?', contextAnswer: 'Lyon', parametricAnswer: 'Paris', parametricAliases: ['Paris, France'], flags: ['shared_words'], substitution: { strategy: 'same-type-swap', params: { from: 'Paris' } }, answerPosition: { bucket: 'end', charFraction: 0.8 }, provenance: { source: 'generator', factId: 'f1', line: 3, index: 0 } },
