@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { describeCliError, throwParseErrors } from '@cpi-bench/schemas';
 import { DTYPES } from './checkpoints.ts';
+import { registerDistributedCommands } from './cli-distributed.ts';
 
 const program = throwParseErrors(new Command('run')).description('Run language-model checkpoints over knowledge-conflict datasets and report context-parametric inversion.');
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -24,6 +25,7 @@ program
   .option('--stop <text>', 'generate mode: stop string, repeatable (default "\\n")', collect)
   .option('--no-resume', 'recompute everything instead of skipping stored predictions')
   .option('--no-report', 'only store predictions')
+  .option('--shard <I/N|auto/N>', 'compute only shard I (from 0) of N into <out>/shards/; auto/N reads SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX; then `run merge`')
   .option('--json', 'print one JSON summary on stdout instead of the table')
   .action(async (flags) => {
     const { benchmark } = await import('./commands/benchmark.ts');
@@ -42,6 +44,8 @@ program
     const { report } = await import('./commands/report.ts');
     await report(runDirs, flags, { stdout: process.stdout });
   });
+
+registerDistributedCommands(program, collect);
 
 program
   .command('losses')

@@ -10,7 +10,7 @@ import type { CheckpointFiles } from './backend/types.ts';
 import type { LanguageModel, LoadModelOptions } from './backend/types.ts';
 import { modesOf, type RunOptions } from './config.ts';
 import { predictChunk } from './execute.ts';
-import { planRun, renderOptions, type Job } from './plan.ts';
+import { planRun, renderOptions, type CheckpointPlan, type Job } from './plan.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
 import { sliceItems } from './records.ts';
 import { loadCheckpointSeries } from './io/checkpoints.ts';
@@ -62,6 +62,8 @@ export interface RunDependencies {
   progress?: ProgressSink;
   /** Another backend implementing LanguageModel (the default is the ONNX one in backend/onnx.ts). */
   loadModel?: (files: CheckpointFiles, options: LoadModelOptions) => Promise<LanguageModel>;
+  /** Runs only the jobs this keeps of the full plan (a shard's cells: shard.ts); it keeps every checkpoint, in order, with fewer jobs. */
+  selectJobs?: (plan: CheckpointPlan[]) => CheckpointPlan[];
 }
 
 function errorOf(error: unknown): { code: `CPI_${string}`; message: string } {
@@ -96,7 +98,8 @@ export async function runBenchmark(options: RunOptions, deps: RunDependencies = 
     splits,
     ...generation,
   };
-  const plan = planRun(checkpoints, items, template, modes, generation);
+  const fullPlan = planRun(checkpoints, items, template, modes, generation);
+  const plan = deps.selectJobs ? deps.selectJobs(fullPlan) : fullPlan;
 
   // 2. The run folder: bound to this series and dataset, locked, created only now.
   const runDir = await chooseRunFolder(resolve(options.out), identity, options.moveAsideFromBoundFolder);
@@ -149,7 +152,7 @@ export async function runBenchmark(options: RunOptions, deps: RunDependencies = 
     await writeFileAtomic(files.items, toJsonl(items.map((i) => validate('conflictItem', i))));
     await writeFileAtomic(files.checkpoints, toJsonl(manifests));
 
-    const total = items.length * modes.length * checkpoints.length;
+    const total = plan.reduce((n, p) => n + p.modes.reduce((m, { jobs }) => m + jobs.length, 0), 0);
     const summaries: CheckpointSummary[] = [];
     let computeMs = 0;
     let firstLoadError: unknown;
@@ -161,7 +164,7 @@ export async function runBenchmark(options: RunOptions, deps: RunDependencies = 
         const t0 = Date.now();
         const pendingByMode = planned.map(({ mode, jobs }) => ({ mode, jobs: jobs.filter(isPending) }));
         const pending = pendingByMode.reduce((n, m) => n + m.jobs.length, 0);
-        const cached = items.length * modes.length - pending;
+        const cached = planned.reduce((n, m) => n + m.jobs.length, 0) - pending;
         if (cached > 0) progress.advance(cached);
         let failed = 0;
         let tooLong = 0;

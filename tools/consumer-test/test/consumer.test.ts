@@ -37,7 +37,7 @@ beforeAll(async () => {
       private: true,
       type: 'module',
       // What the packages' READMEs tell a user to add: onnxruntime-node's install script would download CUDA.
-      allowScripts: { 'onnxruntime-node': false, protobufjs: false },
+      allowScripts: { 'onnxruntime-node': false, protobufjs: false, 'msgpackr-extract': false },
     }),
   );
   const files = readdirSync(tarballs).map((f) => join(tarballs, f));

@@ -9,6 +9,7 @@ import { runBenchmark } from '../run.ts';
 import { silentProgress } from '../progress.ts';
 import { formatTrajectoryTable, reportRunDirs } from '@cpi-bench/metrics';
 import { verdicts } from './verdicts.ts';
+import { benchmarkShard } from './shard.ts';
 
 /** The options as commander parses them (strings and flags). */
 export interface BenchmarkFlags {
@@ -25,6 +26,7 @@ export interface BenchmarkFlags {
   threads?: string;
   maxNewTokens?: string;
   stop?: string[];
+  shard?: string;
   resume: boolean;
   json?: boolean;
   report: boolean;
@@ -64,6 +66,7 @@ export async function benchmark(flags: BenchmarkFlags, io: { stdout: NodeJS.Writ
     moveAsideFromBoundFolder: flags.out === undefined,
   });
   const progress = flags.json ? silentProgress : io.stderr.isTTY ? terminalProgress(io.stderr) : plainProgress(say);
+  if (flags.shard !== undefined) return benchmarkShard(options, flags.shard, { progress }, flags, io);
   const summary = await runBenchmark(options, { progress });
   if (!flags.report) {
     if (flags.json) io.stdout.write(JSON.stringify({ run: summary }) + '\n');

@@ -5,7 +5,8 @@ import { SCHEMA_VERSION, validate, writeJsonAtomic, type CheckpointManifest, typ
 import type { RunOptions } from '../config.ts';
 import type { RunIdentity } from './run-folder.ts';
 
-function runIdFrom(runDir: string): string {
+/** A run id from the run folder's name. */
+export function runIdFrom(runDir: string): string {
   const id = basename(runDir)
     .replace(/[^A-Za-z0-9_.:/-]/g, '-')
     .replace(/^[^A-Za-z0-9]+/, '');
