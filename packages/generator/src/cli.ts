@@ -1,18 +1,19 @@
 // `npx generate`: parse arguments, build one config, call the library once, set the exit code.
 import { Command } from 'commander';
 import { describeCliError, throwParseErrors } from '@cpi-bench/schemas';
+import { DEFAULT_PER_RELATION, DEFAULT_SEED } from './config.ts';
 
 const program = throwParseErrors(new Command('generate')).description('Build and audit counterfactual knowledge-conflict datasets.');
 
-program
+const datasetsCommand = program
   .command('datasets')
   .description('write the default suite (all relations and splits, plus the imported paper datasets) into datasets/default')
   .option('--out <dir>', 'output folder (default: datasets/default in the current folder)')
-  .option('--seed <n>', 'random seed')
-  .option('--relations <ids>', 'comma-separated relation ids (default: all)')
-  .option('--per-relation <n>', 'facts sampled per relation')
-  .option('--variants <n>', 'conflict variants per fact')
-  .option('--strategies <ids>', 'comma-separated substitution strategies (default: all)')
+  .option('--seed <n>', `random seed (default: ${DEFAULT_SEED})`)
+  .option('--relations <ids>', 'comma-separated relation ids, listed below (default: all)')
+  .option('--per-relation <n>', `facts sampled per relation (default: ${DEFAULT_PER_RELATION})`)
+  .option('--variants <n>', 'conflict variants per fact (default: 1)')
+  .option('--strategies <ids>', 'comma-separated substitution strategies, listed below (default: all)')
   .option('--format <formats>', 'jsonl (always) and/or csv', 'jsonl')
   .option('--paper-dir <dir>', "folder with the paper's files (default: $CPI_PAPER_DATASETS or the copy shipped with the package)")
   .option('--no-paper', "leave the paper's datasets out")
@@ -43,6 +44,12 @@ program
     printAudit(result, Boolean(o.json));
     return o.strict && (result.report.unintended > 0 || result.invalidLines.length > 0) ? 1 : 0;
   }));
+
+// --help lists the valid relation and strategy ids from their registries, loaded only then.
+if (process.argv.some((a) => a === '--help' || a === '-h' || a === 'help')) {
+  const [{ relationIds }, { strategyIds }] = await Promise.all([import('./facts/relations.ts'), import('./strategies/registry.ts')]);
+  datasetsCommand.addHelpText('after', `\nValid ids:\n  --relations   ${relationIds.join(', ')}\n  --strategies  ${strategyIds.join(', ')}`);
+}
 
 function fail(error: unknown): void {
   const { message, exitCode } = describeCliError('generate', error);

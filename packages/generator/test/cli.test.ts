@@ -58,6 +58,14 @@ describe('npx generate', () => {
     expect(generate('--help').code).toBe(0);
   });
 
+  it('datasets --help shows the defaults and lists the valid relation and strategy ids', () => {
+    const help = generate('datasets', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('(default: 1)');
+    expect(help.stdout).toContain('(default: 60)');
+    for (const id of ['country_capital', 'quote_author', 'same-type-swap', 'numeric-perturbation']) expect(help.stdout).toContain(id);
+  });
+
   it('audit recognises a renamed paper file, and refuses a file without valid items naming its lines', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'my-facts.json'), '\ufeff' + json(WORLD_FACTS));

@@ -120,3 +120,23 @@ describe('renderPrompt', () => {
     );
   });
 });
+
+describe('a custom Jinja template (format jinja, from a run file)', () => {
+  const custom = {
+    schemaVersion: 1 as const, id: 'my-qa', format: 'jinja' as const,
+    text: '{% if context %}Context: {{ context }}\n{% endif %}Question: {{ question }}\nAnswer: ',
+  };
+  it('gets the fields the built-in templates fill, for every kind of item', () => {
+    expect(isValid('promptTemplate', custom)).toBe(true);
+    expect(renderPrompt(custom, conflict)).toBe(`Context: ${conflict.context}\nQuestion: ${conflict.question}\nAnswer:`);
+    expect(renderPrompt(custom, closedBook)).toBe(`Question: ${closedBook.question}\nAnswer:`);
+    expect(renderPrompt(custom, memoTrap)).toBe(`Context: ${memoTrap.context}\nQuestion: ${memoTrap.prompt}\nAnswer:`);
+    // The same end rule as the built-in forms: a final line break stays. (Jinja drops the source's own
+    // trailing newline, as Python's Jinja does by default, so a template that wants one writes it out.)
+    expect(renderPrompt({ ...custom, text: '{{ question }}\n### Response:{{ "\\n" }}' }, conflict)).toBe(`${conflict.question}\n### Response:\n`);
+  });
+  it('says which template failed, with a code', () => {
+    expect(() => renderPrompt({ ...custom, text: '{% if context %}unclosed' }, conflict)).toThrow(expect.objectContaining({ code: 'CPI_TEMPLATE_INVALID' }));
+    expect(() => renderPrompt({ ...custom, text: '{{ "" }}' }, conflict)).toThrow(/renders item x-1 as empty text/);
+  });
+});

@@ -1,5 +1,5 @@
 // The one typed configuration object of a benchmark run, and the single function that merges defaults in.
-import { CpiError } from '@cpi-bench/schemas';
+import { CpiError, type PromptTemplate } from '@cpi-bench/schemas';
 import type { DeviceChoice } from './backend/types.ts';
 import { DTYPES, type GraphDtype } from './checkpoints.ts';
 
@@ -15,8 +15,8 @@ export interface RunOptions {
   splits: readonly string[] | undefined;
   /** @default 'both' */
   mode: RunMode;
-  /** A prompt template id from the generator's registry. @default 'plain' */
-  template: string;
+  /** A prompt template id from the generator's registry, or a custom template (a run file's Jinja one). @default 'plain' */
+  template: string | PromptTemplate;
   /** Evaluate only the first N items (taken round-robin across datasets and splits). */
   limit: number | undefined;
   /** The run folder. */

@@ -35,6 +35,7 @@ export async function predictChunk(model: LanguageModel, ctx: ExecutionContext, 
     template: ctx.template,
     durationMs: ms,
     attempt: ctx.attemptOf(job.key),
+    ...(job.promptId !== undefined ? { promptId: job.promptId } : {}),
   });
   const records: (PredictionRecord | undefined)[] = new Array(chunk.length);
   const runnable: { index: number; prompt: string }[] = [];

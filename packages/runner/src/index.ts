@@ -23,3 +23,5 @@ export { resolveDefaultRun } from './io/default-series.ts';
 export type { DefaultRun } from './io/default-series.ts';
 export { computeLosses } from './losses.ts';
 export type { LossesOptions, LossesSummary } from './losses.ts';
+export { readRunSpec, writeRunSpec, customPromptTemplate, RUN_SPEC_FILE } from './io/run-spec.ts';
+export { writeRunSamples, SAMPLES_FILE } from './io/samples.ts';

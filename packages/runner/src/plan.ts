@@ -1,7 +1,7 @@
 // The plan of a run (pure): items x checkpoints x modes -> jobs, each with the rendered request and the key
 // of exactly what will be computed. The executor (execute.ts) and the store (io/store.ts) work from it.
-import { renderPrompt } from '@cpi-bench/generator';
-import { isCpiError, type ConflictItem, type PromptTemplate } from '@cpi-bench/schemas';
+import { getPromptTemplate, promptTemplates, renderPrompt } from '@cpi-bench/generator';
+import { CpiError, isCpiError, sha256, validate, type ConflictItem, type PromptTemplate } from '@cpi-bench/schemas';
 import type { ResolvedCheckpoint } from './io/checkpoints.ts';
 import { itemHash, predictionKey, stableStringify, type ModelRequest } from './keys.ts';
 import { candidatesOf, continuationOf, type Candidate } from './records.ts';
@@ -13,6 +13,8 @@ export interface Job {
   request: ModelRequest;
   /** Score mode: the candidate answers, in the order of `request.continuations`. */
   candidates: Candidate[];
+  /** The rendered prompt's id in prompts.jsonl (absent when it did not render). */
+  promptId?: string;
 }
 
 export interface CheckpointPlan {
@@ -35,6 +37,25 @@ export function renderOptions(cp: ResolvedCheckpoint): { chatTemplate?: string; 
 }
 
 type Rendered = { prompt: string } | { prompt: null; renderError: string };
+
+const promptIds = new Map<string, string>();
+/** A prompt's id in prompts.jsonl: a short hash of its text, so checkpoints that render it alike share it. */
+export function promptIdOf(prompt: string): string {
+  let id = promptIds.get(prompt);
+  if (id === undefined) {
+    id = sha256(prompt).slice(0, 16);
+    if (promptIds.size > 200_000) promptIds.clear();
+    promptIds.set(prompt, id);
+  }
+  return id;
+}
+
+/** Every distinct prompt of a plan, by id. */
+export function planPrompts(plan: readonly CheckpointPlan[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const { modes } of plan) for (const { jobs } of modes) for (const j of jobs) if (j.promptId !== undefined && j.request.prompt !== null) out.set(j.promptId, j.request.prompt);
+  return out;
+}
 
 /**
  * Every job of a run, checkpoint by checkpoint. Prompts are rendered once per distinct chat template (most
@@ -90,9 +111,22 @@ export function planRun(
             itemHash: hashes[i]!,
             request,
           });
-          return { item, key, request, candidates: candidates[i]! };
+          return { item, key, request, candidates: candidates[i]!, ...(r.prompt !== null ? { promptId: promptIdOf(r.prompt) } : {}) };
         }),
       })),
     };
   });
+}
+
+/** The template a run renders: a built-in by id, or a run file's custom one. */
+export function resolveTemplate(spec: string | PromptTemplate): PromptTemplate {
+  return typeof spec === 'string' ? getPromptTemplate(spec) : customTemplate(spec);
+}
+
+/** A custom template (a run file's): valid, and not under a built-in's id, which would confuse runs and reports. */
+function customTemplate(t: PromptTemplate): PromptTemplate {
+  if (promptTemplates.some((b) => b.id === t.id)) {
+    throw new CpiError('CPI_TEMPLATE_ID_TAKEN', `a custom template cannot take the built-in id "${t.id}"`, { hint: 'give it an id of its own (npx run templates lists the built-in ones)' });
+  }
+  return validate('promptTemplate', t);
 }

@@ -36,6 +36,8 @@ export interface RecordBase {
   durationMs: number;
   /** 1-based attempt at this key; stored only from 2 on (a retried failure). @default 1 */
   attempt?: number;
+  /** The rendered prompt's id in prompts.jsonl. */
+  promptId?: string;
 }
 
 function head(b: RecordBase): Omit<PredictionRecord, 'ok'> {
@@ -52,6 +54,7 @@ function head(b: RecordBase): Omit<PredictionRecord, 'ok'> {
     tokenizerHash: b.tokenizerHash,
     mode: b.mode,
     template: b.template,
+    ...(b.promptId !== undefined ? { promptId: b.promptId } : {}),
     durationMs: Math.max(0, b.durationMs),
     ...(b.attempt !== undefined && b.attempt > 1 ? { attempt: b.attempt } : {}),
   } as Omit<PredictionRecord, 'ok'>;

@@ -3,14 +3,15 @@
 // folder, its lock and the append-only prediction store). Inputs are all checked before the folder is
 // touched; a killed run resumes where it stopped; a bad checkpoint is marked failed and the sweep goes on.
 import { join, resolve } from 'node:path';
-import { getPromptTemplate, readDataset, renderPrompt } from '@cpi-bench/generator';
+import { readDataset, renderPrompt } from '@cpi-bench/generator';
 import { asFsCpiError, CpiError, isCpiError, toJsonl, validate, writeFileAtomic, type CheckpointManifest, type PromptTemplate } from '@cpi-bench/schemas';
 import { loadOnnxModel } from './backend/onnx.ts';
 import type { CheckpointFiles } from './backend/types.ts';
 import type { LanguageModel, LoadModelOptions } from './backend/types.ts';
 import { modesOf, type RunOptions } from './config.ts';
 import { predictChunk } from './execute.ts';
-import { planRun, renderOptions, type CheckpointPlan, type Job } from './plan.ts';
+import { planPrompts, planRun, renderOptions, resolveTemplate, type CheckpointPlan, type Job } from './plan.ts';
+import { PROMPTS_FILE, savePrompts } from './io/prompts.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
 import { sliceItems } from './records.ts';
 import { loadCheckpointSeries } from './io/checkpoints.ts';
@@ -55,7 +56,7 @@ export interface RunSummary {
   itemsPerSecond: number;
   /** Records dropped on resume (torn, invalid, replaced or superseded lines). */
   droppedOnResume: number;
-  files: { runConfig: string; items: string; predictions: string; checkpoints: string };
+  files: { runConfig: string; items: string; predictions: string; checkpoints: string; prompts: string };
 }
 
 export interface RunDependencies {
@@ -81,7 +82,7 @@ export async function runBenchmark(options: RunOptions, deps: RunDependencies = 
   const started = Date.now();
 
   // 1. Inputs, every one checked before the run folder is created or touched.
-  const template: PromptTemplate = getPromptTemplate(options.template);
+  const template: PromptTemplate = resolveTemplate(options.template);
   const checkpoints = await loadCheckpointSeries(options.checkpoints, { dtype: options.dtype, onNotice: (m) => progress.notice(m) });
   progress.notice(describeSeries(checkpoints.map((c) => ({ step: c.manifest.step, path: c.manifest.path, ...c.layout }))));
   const dataset = await readDataset(options.dataset, options.splits ? { splits: [...options.splits] } : {});
@@ -142,7 +143,7 @@ export async function runBenchmark(options: RunOptions, deps: RunDependencies = 
     });
     if (dropped > 0) progress.notice(`dropped ${dropped} torn, invalid, replaced or superseded line(s) from ${store.file}`);
 
-    const files = { runConfig: join(runDir, 'run-config.json'), items: join(runDir, 'items.jsonl'), predictions: store.file, checkpoints: join(runDir, 'checkpoints.jsonl') };
+    const files = { runConfig: join(runDir, 'run-config.json'), items: join(runDir, 'items.jsonl'), predictions: store.file, checkpoints: join(runDir, 'checkpoints.jsonl'), prompts: join(runDir, PROMPTS_FILE) };
     const manifests: CheckpointManifest[] = checkpoints.map((c) => c.manifest);
     const failedCheckpoints: RunSummary['failedCheckpoints'] = [];
     const configOf = buildRunConfig({ options, previous, runDir, started, identity, itemCount: items.length, provenance: await collectProvenance() });
@@ -151,6 +152,7 @@ export async function runBenchmark(options: RunOptions, deps: RunDependencies = 
     await saveConfig();
     await writeFileAtomic(files.items, toJsonl(items.map((i) => validate('conflictItem', i))));
     await writeFileAtomic(files.checkpoints, toJsonl(manifests));
+    await savePrompts(runDir, planPrompts(plan));
 
     const total = plan.reduce((n, p) => n + p.modes.reduce((m, { jobs }) => m + jobs.length, 0), 0);
     const summaries: CheckpointSummary[] = [];

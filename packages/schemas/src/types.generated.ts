@@ -515,6 +515,10 @@ export type PredictionRecord = {
   tokenizerHash?: string;
   mode: "score" | "generate";
   template: string;
+  /**
+   * The rendered prompt's id in the run folder's prompts.jsonl (a hash of its text; shared by every checkpoint that renders it alike).
+   */
+  promptId?: string;
   ok: boolean;
   generation?: {
     text: string;
@@ -549,7 +553,7 @@ export interface ItemError {
 }
 
 /**
- * How an item becomes model input. Slots are written {name}; chat-template formats are rendered with the tokenizer's own chat_template.
+ * How an item becomes model input. Slots are written {name}; chat-template formats are rendered with the tokenizer's own chat_template; a jinja template's text is a Jinja template given context, question and prompt.
  */
 export interface PromptTemplate {
   /**
@@ -557,7 +561,7 @@ export interface PromptTemplate {
    */
   schemaVersion: 1;
   id: string;
-  format: "plain" | "alpaca" | "tulu" | "chat-template";
+  format: "plain" | "alpaca" | "tulu" | "chat-template" | "jinja";
   description?: string;
   /**
    * Template text with named slots such as {context} and {question}.
@@ -640,3 +644,88 @@ export interface ItemError {
 /**
  * Where a result came from: enough to reproduce it.
  */
+
+/**
+ * A benchmark run as a file (`npx run benchmark --config run.yaml`, YAML or JSON). Every key is optional; command-line flags override it. Relative paths are relative to the file. The run folder gets the resolved spec as run-config.yaml, and `--config RUN/run-config.yaml` repeats the run.
+ */
+export interface RunSpec {
+  /**
+   * This schema's path or URL, for editor completion.
+   */
+  $schema?: string;
+  /**
+   * Optional in a hand-written file; run-config.yaml carries it.
+   */
+  schemaVersion?: 1;
+  /**
+   * A series folder, one checkpoint folder, or a list of checkpoint folders.
+   */
+  checkpoints?: string | string[];
+  /**
+   * A .jsonl file or a folder of them.
+   */
+  dataset?: string;
+  /**
+   * @minItems 1
+   */
+  splits?: ("conflict" | "aligned" | "closed_book" | "unknown_subject")[];
+  /**
+   * score (log-probabilities), generate (greedy text) or both. Default both.
+   */
+  mode?: "score" | "generate" | "both";
+  /**
+   * A built-in template id (`npx run templates`), or a custom template: a Jinja string given `context`, `question` and `prompt`, as the built-in templates are.
+   */
+  template?: string | CustomTemplate;
+  /**
+   * Only the first N items (round-robin across datasets and splits).
+   */
+  limit?: number;
+  /**
+   * The run folder.
+   */
+  out?: string;
+  /**
+   * The run's name in reports and overlays.
+   */
+  label?: string;
+  device?: "auto" | "cpu" | "cuda";
+  dtype?: string;
+  batchSize?: number;
+  threads?: number;
+  maxNewTokens?: number;
+  stop?: string[];
+  resume?: boolean;
+  report?: ReportSpec;
+}
+export interface CustomTemplate {
+  /**
+   * A new id (not a built-in's).
+   */
+  id: string;
+  description?: string;
+  /**
+   * Rendered with @huggingface/jinja; variables: context (absent for closed-book items), question, prompt (MemoTrap items), bos_token, eos_token. It should end where the answer begins.
+   */
+  jinja: string;
+}
+export interface ReportSpec {
+  /**
+   * false: only store predictions. Default true.
+   */
+  enabled?: boolean;
+  /**
+   * The scorer whose curve is the verdict's (containment, ordered, logprob, logprob-per-token).
+   */
+  scorer?: string;
+  view?: "all" | "known_facts";
+  dropThreshold?: number;
+  minRise?: number;
+  alpha?: number;
+  smoothing?: number;
+  /**
+   * Benchmark scores per step (lm-eval results or a step,benchmark,score CSV).
+   */
+  benchmarks?: string;
+  benchmarkScale?: "auto" | "fraction" | "percent";
+}

@@ -8,6 +8,7 @@ import datasetManifest from '../schemas/dataset-manifest.schema.json' with { typ
 import promptTemplate from '../schemas/prompt-template.schema.json' with { type: 'json' };
 import checkpointManifest from '../schemas/checkpoint-manifest.schema.json' with { type: 'json' };
 import runConfig from '../schemas/run-config.schema.json' with { type: 'json' };
+import runSpec from '../schemas/run-spec.schema.json' with { type: 'json' };
 import predictionRecord from '../schemas/prediction-record.schema.json' with { type: 'json' };
 import checkpointMetrics from '../schemas/checkpoint-metrics.schema.json' with { type: 'json' };
 import inversionReport from '../schemas/inversion-report.schema.json' with { type: 'json' };
@@ -16,7 +17,7 @@ import mitigationReport from '../schemas/mitigation-report.schema.json' with { t
 import { SchemaValidationError, type SchemaIssue } from './errors.ts';
 import type {
   CheckpointManifest, CheckpointMetrics, ConflictItem, DatasetManifest, Fact, FinetuneExample,
-  InversionReport, MitigationReport, PredictionRecord, PromptTemplate, RunConfig,
+  InversionReport, MitigationReport, PredictionRecord, PromptTemplate, RunConfig, RunSpec,
 } from './types.generated.ts';
 
 /** The document type each schema name validates. */
@@ -27,6 +28,7 @@ export interface SchemaTypes {
   promptTemplate: PromptTemplate;
   checkpointManifest: CheckpointManifest;
   runConfig: RunConfig;
+  runSpec: RunSpec;
   predictionRecord: PredictionRecord;
   checkpointMetrics: CheckpointMetrics;
   inversionReport: InversionReport;
@@ -38,7 +40,7 @@ export type SchemaName = keyof SchemaTypes;
 /** The raw JSON Schemas, by name, for tools that want them (docs, other validators). */
 export const schemas: Readonly<Record<SchemaName, object>> = {
   fact, conflictItem, datasetManifest, promptTemplate, checkpointManifest, runConfig,
-  predictionRecord, checkpointMetrics, inversionReport, finetuneExample, mitigationReport,
+  predictionRecord, checkpointMetrics, inversionReport, finetuneExample, mitigationReport, runSpec,
 };
 export const schemaNames = Object.keys(schemas) as SchemaName[];
 

@@ -28,6 +28,11 @@ export const validExamples: { [N in SchemaName]: SchemaTypes[N] } = {
     schemaVersion: 1, path: 'ckpts/checkpoint-500', step: 500, modelFamily: 'gpt2',
     files: [{ path: 'model.onnx', sha256: H, bytes: 1000 }], modelHash: H, tokenizerHash: H, dtype: 'fp32',
   },
+  runSpec: {
+    $schema: './run-spec.schema.json', schemaVersion: 1, checkpoints: ['series/checkpoint-0', 'series/checkpoint-100'], dataset: 'datasets/default', splits: ['conflict', 'closed_book'],
+    mode: 'both', template: { id: 'my-qa', jinja: '{% if context %}Context: {{ context }}\n{% endif %}Question: {{ question }}\nAnswer:' }, limit: 200,
+    label: 'baseline', report: { scorer: 'containment', view: 'known_facts', minRise: 0.05, smoothing: 2 },
+  },
   runConfig: {
     schemaVersion: 1, runId: 'run-1', checkpoints: [{ path: 'c/checkpoint-1', step: 1, modelHash: H, tokenizerHash: H }],
     dataset: { path: 'datasets/default', sha256: H, items: 10 }, splits: ['conflict'], mode: 'both', template: 'plain',

@@ -1,9 +1,20 @@
 // `npx toylab`: parse arguments, build one options object, call the library once, set the exit code.
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { describeCliError, throwParseErrors } from '@cpi-bench/schemas';
 
 const program = throwParseErrors(new Command('toylab')).description('The toy checkpoint lab: a tiny GPT-2 instruction-finetuned into an ONNX checkpoint series, and the paper\'s one-layer theory model.');
-const num = (v: string): number => Number(v);
+const num = (v: string): number => {
+  const n = v.trim() === '' ? Number.NaN : Number(v);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError('not a number.');
+  return n;
+};
+/** With --json, a command prints one JSON summary on stdout instead of its table and progress bar. */
+const json = async (command: 'train' | 'theory' | 'sweep', o: Record<string, unknown>): Promise<boolean> => {
+  if (!o['json']) return false;
+  const { runJsonCommand } = await import('./io/json-commands.ts');
+  process.stdout.write(JSON.stringify(await runJsonCommand(command, o)) + '\n');
+  return true;
+};
 
 program.command('train').description('pretrain until the closed-book gate holds, finetune, save ONNX checkpoints and the evaluation items')
   .option('--out <dir>', 'series folder (replaced; it must be new, empty or a previous toylab series)', 'datasets/toy-series')
@@ -22,7 +33,9 @@ program.command('train').description('pretrain until the closed-book gate holds,
   .option('--vocab-size <n>', 'BPE vocabulary size', num)
   .option('--pretrain-max-steps <n>', 'give up pretraining after n steps', num)
   .option('--probe-limit <n>', 'counterfactual probe items per pool (0 = all)', num)
+  .option('--json', 'print one JSON summary on stdout')
   .action(async (o: Record<string, unknown>) => {
+    if (await json('train', o)) return;
     const { runTrain } = await import('./io/commands.ts');
     await runTrain(o);
   });
@@ -32,7 +45,9 @@ program.command('theory').description("run the paper's §5 one-layer model (C, C
   .option('--lr <x>', 'gradient-descent learning rate', num)
   .option('--steps <n>', 'gradient steps', num)
   .option('--seed <n>', 'seed', num)
+  .option('--json', 'print one JSON summary on stdout')
   .action(async (o: Record<string, unknown>) => {
+    if (await json('theory', o)) return;
     const { runTheoryCommand } = await import('./io/commands.ts');
     await runTheoryCommand(o);
   });
@@ -45,7 +60,9 @@ program.command('sweep').description('pretrain once per seed, finetune each lab 
   .option('--checkpoint-every <n>', 'probe every n steps', num)
   .option('--probe-limit <n>', 'counterfactual probe items per pool (0 = all)', num)
   .addOption(new Option('--size <size>', 'model size').choices(['tiny', 'small']))
+  .option('--json', 'print one JSON summary on stdout')
   .action(async (o: Record<string, unknown>) => {
+    if (await json('sweep', o)) return;
     const { runSweepCommand } = await import('./io/commands.ts');
     await runSweepCommand(o);
   });

@@ -223,7 +223,7 @@ export async function pretrain(model: TinyGpt, ctx: LabContext, onProgress?: Pro
     }
   }
   throw new CpiError('CPI_TOYLAB_GATE_NOT_REACHED', `closed-book accuracy stayed below ${o.closedBookGate} after ${o.pretrainMaxSteps} pretraining steps`, {
-    hint: 'raise --pretrain-max-steps or the model size, or lower --closed-book-gate',
+    hint: 'raise --pretrain-max-steps or the model size (--size small)',
   });
 }
 

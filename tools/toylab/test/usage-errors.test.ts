@@ -16,3 +16,29 @@ describe('npx toylab, bad options', () => {
     }
   });
 });
+
+describe('npx toylab, numbers and --json', () => {
+  it('a number option given text says "not a number", naming the option', () => {
+    const r = spawnSync(process.execPath, [BIN, 'train', '--steps', 'abc'], { encoding: 'utf8', timeout: CLI_TIMEOUT_MS });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("'--steps <n>'");
+    expect(r.stderr).toContain('not a number');
+    expect(r.stderr).not.toContain('NaN');
+  });
+
+  it('theory --json prints one JSON summary', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'toylab-json-'));
+    try {
+      const r = spawnSync(process.execPath, [BIN, 'theory', '--json', '--steps', '50', '--out', dir], { encoding: 'utf8', timeout: CLI_TIMEOUT_MS });
+      expect(r.status, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout) as { files: string[]; theory: { scenarios: { id: string }[] } };
+      expect(out.files).toContain(join(dir, 'theory.json'));
+      expect(out.theory.scenarios.map((s) => s.id)).toContain('c-only');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, CLI_TIMEOUT_MS);
+});

@@ -20,16 +20,45 @@ function fill(text: string, values: Partial<Record<'context' | 'question' | 'pro
 
 const compiledChatTemplates = new Map<string, Template>();
 
-function renderChat(source: string, content: string, options: RenderOptions): string {
+function compile(source: string, code: 'CPI_CHAT_TEMPLATE_INVALID' | 'CPI_TEMPLATE_INVALID', what: string): Template {
   let template = compiledChatTemplates.get(source);
   if (!template) {
     try {
       template = new Template(source);
     } catch (error) {
-      throw new CpiError('CPI_CHAT_TEMPLATE_INVALID', `the chat_template does not parse: ${(error as Error).message}`, { cause: error });
+      throw new CpiError(code, `${what} does not parse: ${(error as Error).message}`, { cause: error });
     }
     compiledChatTemplates.set(source, template);
   }
+  return template;
+}
+
+/**
+ * A user's template from a run file (format 'jinja'): its text is Jinja, given the fields the built-in
+ * templates fill (context, question, prompt) plus bos_token and eos_token. `context` is undefined for
+ * closed-book items and `question` falls back to a MemoTrap item's prompt, so one template serves every split.
+ */
+function renderJinjaTemplate(template: PromptTemplate, item: ConflictItem, options: RenderOptions): string {
+  const compiled = compile(template.text, 'CPI_TEMPLATE_INVALID', `prompt template "${template.id}"`);
+  let text: string;
+  try {
+    text = compiled.render({
+      context: item.context,
+      question: item.question ?? item.prompt,
+      prompt: item.prompt,
+      bos_token: options.bosToken ?? '',
+      eos_token: options.eosToken ?? '',
+    });
+  } catch (error) {
+    throw new CpiError('CPI_TEMPLATE_INVALID', `prompt template "${template.id}" failed to render item ${item.id}: ${(error as Error).message}`, { cause: error });
+  }
+  if (text.trim() === '') throw new CpiError('CPI_TEMPLATE_INVALID', `prompt template "${template.id}" renders item ${item.id} as empty text`);
+  // The same end rule as the built-in forms: trailing spaces go (the answer brings its own), a final line break stays.
+  return text.trimEnd() + (/\n[ \t]*$/.test(text) ? '\n' : '');
+}
+
+function renderChat(source: string, content: string, options: RenderOptions): string {
+  const template = compile(source, 'CPI_CHAT_TEMPLATE_INVALID', 'the chat_template');
   try {
     return template.render({
       messages: [{ role: 'user', content }],
@@ -51,6 +80,7 @@ function renderChat(source: string, content: string, options: RenderOptions): st
  * @example renderPrompt(getPromptTemplate('plain'), item) // "Context: …\nQuestion: …\nAnswer:"
  */
 export function renderPrompt(template: PromptTemplate, item: ConflictItem, options: RenderOptions = {}): string {
+  if (template.format === 'jinja') return renderJinjaTemplate(template, item, options);
   let body: string;
   let form: string;
   if (item.prompt !== undefined) {
@@ -66,7 +96,7 @@ export function renderPrompt(template: PromptTemplate, item: ConflictItem, optio
   if (template.format === 'chat-template') {
     if (options.chatTemplate === undefined) {
       throw new CpiError('CPI_TEMPLATE_NEEDS_CHAT_TEMPLATE', `prompt template "${template.id}" needs the tokenizer's chat_template`, {
-        hint: 'pass options.chatTemplate (tokenizer_config.json chat_template), or choose a plain, alpaca or tulu template',
+        hint: 'give the checkpoint a chat template (chat_template.jinja, or chat_template in tokenizer_config.json), or use the plain, alpaca or tulu template',
       });
     }
     return renderChat(options.chatTemplate, body, options);

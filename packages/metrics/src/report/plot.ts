@@ -40,7 +40,13 @@ function rows(report: InversionReport): PlotRow[] {
 export function plotSpec(report: InversionReport): TopLevelSpec {
   const values = rows(report);
   const x = { field: 'step', type: 'quantitative', title: 'finetuning step' } as const;
-  const color = { field: 'key', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 2, labelLimit: 400 } } as const;
+  // One colour per run when runs overlay (the series told apart by dash), one per series otherwise.
+  const multi = report.runs.length > 1;
+  const color = multi
+    ? ({ field: 'run', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 2, labelLimit: 400 }, scale: { domain: report.runs.map((r) => r.label) } } as const)
+    : ({ field: 'key', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 2, labelLimit: 400 } } as const);
+  const dash = multi ? { strokeDash: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom' } } } : {};
+  const detail = multi ? { detail: { field: 'key', type: 'nominal' } } : {};
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: 'Context reliance over finetuning', subtitle: report.runs.map((r) => `${r.label}: ${verdictName(r)} (${r.scorer}; peak ${smoothingPhrase(r)})`) },
@@ -52,13 +58,13 @@ export function plotSpec(report: InversionReport): TopLevelSpec {
       {
         transform: [{ filter: 'datum.lo != null && datum.hi != null' }],
         mark: { type: 'area', opacity: 0.18 },
-        encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color },
+        encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color, ...detail },
       },
       {
         transform: [{ filter: '!datum.peak' }],
         mark: { type: 'line', point: { filled: true, size: 40 } },
         encoding: {
-          x, color,
+          x, color, ...dash, ...detail,
           y: { field: 'value', type: 'quantitative', title: 'share of conflict items / score', scale: { domain: [0, 1] }, axis: { format: '.0%' } },
           tooltip: [{ field: 'key', type: 'nominal' }, { field: 'step', type: 'quantitative' }, { field: 'value', type: 'quantitative', format: '.3f' }],
         },

@@ -10,6 +10,9 @@ import { silentProgress } from '../progress.ts';
 import { formatTrajectoryTable, reportRunDirs } from '@cpi-bench/metrics';
 import { verdicts } from './verdicts.ts';
 import { benchmarkShard } from './shard.ts';
+import { numberFlag, reportOptionsOf, resolvedRunSpec, withRunSpec, type ReportFlags } from './benchmark-spec.ts';
+import { writeRunSpec } from '../io/run-spec.ts';
+import { writeRunSamples } from '../io/samples.ts';
 
 /** The options as commander parses them (strings and flags). */
 export interface BenchmarkFlags {
@@ -30,11 +33,16 @@ export interface BenchmarkFlags {
   resume: boolean;
   json?: boolean;
   report: boolean;
+  label?: string;
 }
 
-const int = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
-
-export async function benchmark(flags: BenchmarkFlags, io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream }): Promise<void> {
+export async function benchmark(
+  cliFlags: BenchmarkFlags & ReportFlags & { config?: string },
+  io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
+): Promise<void> {
+  const flags = await withRunSpec(cliFlags);
+  const reportOptions = reportOptionsOf(flags);
+  const int = (name: string) => (v: string | undefined): number | undefined => numberFlag(name, v);
   const say = (line: string): void => void io.stderr.write(line + '\n');
   const needDefaults = !flags.checkpoints;
   const defaults = needDefaults ? await resolveDefaultRun() : undefined;
@@ -53,29 +61,31 @@ export async function benchmark(flags: BenchmarkFlags, io: { stdout: NodeJS.Writ
       .map((s) => s.trim())
       .filter(Boolean),
     mode: flags.mode,
-    template: flags.template ?? (flags.checkpoints ? undefined : defaults?.template),
-    limit: int(flags.limit) ?? (flags.checkpoints || flags.dataset ? undefined : defaults?.limit),
+    template: flags.template ?? flags.customTemplate ?? (flags.checkpoints ? undefined : defaults?.template),
+    limit: int('limit')(flags.limit) ?? (flags.checkpoints || flags.dataset ? undefined : defaults?.limit),
     device: flags.device,
     dtype: flags.dtype,
-    batchSize: int(flags.batchSize),
-    threads: int(flags.threads),
-    maxNewTokens: int(flags.maxNewTokens),
+    batchSize: int('batch-size')(flags.batchSize),
+    threads: int('threads')(flags.threads),
+    maxNewTokens: int('max-new-tokens')(flags.maxNewTokens),
     stop: flags.stop?.map((s) => s.replace(/\\n/g, '\n')),
     resume: flags.resume,
-    label: flags.checkpoints ? undefined : defaults?.label,
+    label: flags.label ?? (flags.checkpoints ? undefined : defaults?.label),
     moveAsideFromBoundFolder: flags.out === undefined,
   });
   const progress = flags.json ? silentProgress : io.stderr.isTTY ? terminalProgress(io.stderr) : plainProgress(say);
   if (flags.shard !== undefined) return benchmarkShard(options, flags.shard, { progress }, flags, io);
   const summary = await runBenchmark(options, { progress });
+  const specFile = await writeRunSpec(summary.runDir, resolvedRunSpec(options, summary.runDir, { ...reportOptions, enabled: flags.report }));
+  const samples = await writeRunSamples(summary.runDir);
   if (!flags.report) {
-    if (flags.json) io.stdout.write(JSON.stringify({ run: summary }) + '\n');
-    else say(`run folder: ${summary.runDir}\npredictions: ${summary.files.predictions}`);
+    if (flags.json) io.stdout.write(JSON.stringify({ run: summary, runSpec: specFile, samples }) + '\n');
+    else say(`run folder: ${summary.runDir}\npredictions: ${summary.files.predictions}\nsamples: ${samples}\nrepeat: npx run benchmark --config ${specFile}`);
     return;
   }
-  const { report, files } = await reportRunDirs([summary.runDir]);
+  const { report, files } = await reportRunDirs([summary.runDir], reportOptions);
   if (flags.json) {
-    io.stdout.write(JSON.stringify({ run: summary, report: { files, verdicts: verdicts(report) } }) + '\n');
+    io.stdout.write(JSON.stringify({ run: summary, runSpec: specFile, samples, report: { files, verdicts: verdicts(report) } }) + '\n');
     return;
   }
   io.stdout.write(formatTrajectoryTable(report) + '\n');
@@ -86,6 +96,6 @@ export async function benchmark(flags: BenchmarkFlags, io: { stdout: NodeJS.Writ
     io.stdout.write(`failed checkpoints (skipped; tried again on the next run):\n${summary.failedCheckpoints.map((f) => `  step ${f.step} ${f.path}: ${f.error.code}`).join('\n')}\n`);
   }
   if (summary.persistentFailures.length > 0) io.stdout.write(`${summary.persistentFailures.length} job(s) failed 3 times and are no longer retried\n`);
-  io.stdout.write(`run folder: ${summary.runDir}\n`);
+  io.stdout.write(`run folder: ${summary.runDir}\nsamples: ${samples}\nrepeat: npx run benchmark --config ${specFile}\n`);
   io.stdout.write(`report files:\n${files.map((f) => `  ${f}`).join('\n')}\n`);
 }

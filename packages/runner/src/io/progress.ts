@@ -45,22 +45,43 @@ export function terminalProgress(stream: NodeJS.WriteStream): ProgressSink {
   };
 }
 
-/** Plain lines: a start line, a line per checkpoint, notices. */
-export function plainProgress(write: (line: string) => void): ProgressSink {
+/** How often piped progress prints a line between checkpoints. @default 5000 ms */
+export const PLAIN_PROGRESS_INTERVAL_MS = 5000;
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+/**
+ * Plain lines for logs and pipes: a start line, a line per checkpoint, notices, and between them a line at
+ * most every `intervalMs` with the rate and the time left (a checkpoint of a big model can take an hour).
+ */
+export function plainProgress(write: (line: string) => void, o: { intervalMs?: number; now?: () => number } = {}): ProgressSink {
+  const now = o.now ?? Date.now;
+  const interval = o.intervalMs ?? PLAIN_PROGRESS_INTERVAL_MS;
   let total = 0;
   let done = 0;
-  const t0 = Date.now();
+  let t0 = now();
+  let last = t0;
+  const rate = (): number => done / Math.max(0.001, (now() - t0) / 1000);
   return {
     start(n) {
       total = n;
+      t0 = last = now();
       write(`running ${n} jobs (items x modes x checkpoints)`);
     },
     advance(n) {
       done += n;
+      if (now() - last < interval || done >= total) return;
+      last = now();
+      const r = rate();
+      write(`progress: ${done}/${total} jobs (${((100 * done) / Math.max(1, total)).toFixed(1)}%), ${r.toFixed(1)} jobs/s, ETA ${duration((total - done) / r)}`);
     },
     checkpointDone(c) {
-      const rate = done / Math.max(0.001, (Date.now() - t0) / 1000);
-      write(`${checkpointLine(c)} [${done}/${total} jobs, ${rate.toFixed(1)} jobs/s]`);
+      last = now();
+      write(`${checkpointLine(c)} [${done}/${total} jobs, ${rate().toFixed(1)} jobs/s]`);
     },
     notice: write,
     stop() {},

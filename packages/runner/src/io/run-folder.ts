@@ -157,7 +157,7 @@ export async function removeIfEmpty(runDir: string): Promise<void> {
 }
 
 // Temp files of atomic writes (`.<name>.<pid>.<hex>.tmp`, `.<name>.<pid>.<hex>.tmp.old`) and of the lock.
-const TEMP_FILE = /^(?:\.(?:predictions\.jsonl|run-config\.json|items\.jsonl|checkpoints\.jsonl|report)|run\.lock(?:\.break)?)\.(\d+)\.[0-9a-f]{8}\.tmp(?:\.old)?$/;
+const TEMP_FILE = /^(?:\.(?:predictions\.jsonl|run-config\.json|run-config\.yaml|samples\.jsonl|items\.jsonl|checkpoints\.jsonl|report)|run\.lock(?:\.break)?)\.(\d+)\.[0-9a-f]{8}\.tmp(?:\.old)?$/;
 
 /**
  * Removes what a killed process left mid-write: temp files whose writer is dead. (A failing write removes its

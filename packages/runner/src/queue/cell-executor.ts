@@ -4,14 +4,14 @@
 // file. A cell delivered twice is computed twice and merged once (io/merge.ts).
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { getPromptTemplate, readDataset } from '@cpi-bench/generator';
+import { readDataset } from '@cpi-bench/generator';
 import { CpiError } from '@cpi-bench/schemas';
 import { loadOnnxModel } from '../backend/onnx.ts';
 import type { LanguageModel } from '../backend/types.ts';
 import { modesOf, type RunOptions } from '../config.ts';
 import { predictChunk } from '../execute.ts';
 import { stableStringify } from '../keys.ts';
-import { planRun, type CheckpointPlan } from '../plan.ts';
+import { planRun, resolveTemplate, type CheckpointPlan } from '../plan.ts';
 import { sliceItems } from '../records.ts';
 import { loadCheckpointSeries, type ResolvedCheckpoint } from '../io/checkpoints.ts';
 import { acquireRunLock } from '../io/lock.ts';
@@ -34,7 +34,7 @@ const stores = new Map<string, PredictionStore>();
 async function sweepOf(options: RunOptions): Promise<Sweep> {
   const id = stableStringify(options);
   if (sweep?.id === id) return sweep;
-  const template = getPromptTemplate(options.template);
+  const template = resolveTemplate(options.template);
   const checkpoints = await loadCheckpointSeries(options.checkpoints, { dtype: options.dtype });
   const dataset = await readDataset(options.dataset, options.splits ? { splits: [...options.splits] } : {});
   const items = sliceItems(dataset.items, options.limit);

@@ -1,0 +1,28 @@
+// `toylab … --json`: the same commands as io/commands.ts, with no progress bar and one JSON summary on
+// stdout (as `generate`, `run` and `mitigate` print with --json), for scripts.
+import { resolve } from 'node:path';
+import { labOptionsFromFlags } from './commands.ts';
+
+type Command = 'train' | 'theory' | 'sweep';
+
+/** Runs `command` and returns its summary as a JSON-ready value. */
+export async function runJsonCommand(command: Command, flags: Record<string, unknown>): Promise<unknown> {
+  if (command === 'train') {
+    const { trainSeries } = await import('./series.ts');
+    return trainSeries(labOptionsFromFlags(flags), { seriesDir: resolve(String(flags['out'])), evalDir: resolve(String(flags['evalOut'])) });
+  }
+  if (command === 'theory') {
+    const { runTheoryScenarios, theoryJson } = await import('../theory-report.ts');
+    const { writeTheoryFiles } = await import('./theory-files.ts');
+    const overrides: Record<string, number> = {};
+    for (const k of ['lr', 'steps', 'seed']) if (typeof flags[k] === 'number') overrides[k] = flags[k] as number;
+    const scenarios = runTheoryScenarios(overrides);
+    const files = await writeTheoryFiles(scenarios, resolve(String(flags['out'])));
+    return { files, theory: theoryJson(scenarios) };
+  }
+  const { runSweep } = await import('./sweep.ts');
+  const seeds = String(flags['seeds']).split(',').map(Number);
+  const settings = typeof flags['settings'] === 'string' ? flags['settings'].split(',') : undefined;
+  const r = await runSweep({ seeds, ...(settings ? { settings } : {}), base: labOptionsFromFlags(flags), outDir: resolve(String(flags['out'])) });
+  return { runs: r.runs, summary: r.summary };
+}
