@@ -2,6 +2,7 @@
 // (a) against transformers.js one item at a time (pipeline('text-generation') for generate, a model forward
 // per candidate for score), the naive baseline; (b) against the raw session.run floor on the same batches.
 // Also memory over a 30-checkpoint sweep. Run: npx tsx bench/runner.bench.ts [--items N] [--baseline-items N]
+// The two-size benchmark with PASS/FAIL against issue 16's goals and a profile is bench/runner-sizes.bench.ts.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

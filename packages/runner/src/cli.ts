@@ -21,7 +21,7 @@ const benchmarkCommand = program
   .option('--out <dir>', 'run folder (default: runs/<series name>-<hash of its path>; the default series: runs/toy-series)')
   .addOption(new Option('--device <device>', 'auto tries CUDA, then the CPU (default: auto)').choices(['auto', 'cpu', 'cuda']))
   .addOption(new Option('--dtype <dtype>', "graph file by transformers.js's dtype names: auto takes what the checkpoint has (default: auto)").choices([...DTYPES]))
-  .option('--batch-size <n>', 'sequences per inference call (default: 8)')
+  .option('--batch-size <n>', 'sequences per inference call, or auto (from the model size and free memory) (default: 8)')
   .option('--threads <n>', 'onnxruntime intra-op threads (default: onnxruntime decides)')
   .option('--max-new-tokens <n>', 'generate mode: most tokens per answer (default: 16)')
   .option('--stop <text>', 'generate mode: stop string, repeatable (default: "\\n")', collect)

@@ -28,8 +28,8 @@ export interface RunOptions {
    * `auto` takes what the checkpoint has; the others insist on that export. @default 'auto'
    */
   dtype: GraphDtype;
-  /** Sequences per inference call. @default 8 */
-  batchSize: number;
+  /** Sequences per inference call; `auto` picks it per checkpoint from the model's size and free memory. @default 8 */
+  batchSize: number | 'auto';
   /** onnxruntime intraOpNumThreads. @default undefined (onnxruntime decides) */
   threads: number | undefined;
   /** @default 16 */
@@ -80,7 +80,7 @@ export function resolveRunOptions(
   if (!['score', 'generate', 'both'].includes(o.mode)) throw new CpiError('CPI_BAD_OPTION', `--mode must be score, generate or both, got ${o.mode}`);
   if (!['auto', 'cpu', 'cuda'].includes(o.device)) throw new CpiError('CPI_BAD_OPTION', `--device must be auto, cpu or cuda, got ${o.device}`);
   if (!(DTYPES as readonly string[]).includes(o.dtype)) throw new CpiError('CPI_BAD_OPTION', `--dtype must be one of ${DTYPES.join(', ')}, got ${o.dtype}`);
-  positiveInt('batch-size', o.batchSize);
+  if (o.batchSize !== 'auto') positiveInt('batch-size', o.batchSize);
   positiveInt('threads', o.threads);
   positiveInt('limit', o.limit);
   positiveInt('max-new-tokens', o.maxNewTokens);

@@ -4,6 +4,8 @@ export { resolveRunOptions, modesOf, RUN_DEFAULTS } from './config.ts';
 export type { RunOptions, RunMode } from './config.ts';
 export { loadOnnxModel, cudaFallbackReason } from './backend/load.ts';
 export type { CheckpointFiles } from './backend/types.ts';
+export { backendProfile, PHASES } from './backend/profile.ts';
+export type { BackendProfile, Phase } from './backend/profile.ts';
 export type { LanguageModel, ScoreRequest, ScoreResult, GenerateOptions, GenerateResult, GraphInfo, DeviceChoice, LoadModelOptions } from './backend/types.ts';
 export { loadCheckpointSeries, findCheckpoints, missingFiles } from './io/checkpoints.ts';
 export type { ResolvedCheckpoint } from './io/checkpoints.ts';

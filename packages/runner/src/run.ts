@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { readDataset, renderPrompt } from '@cpi-bench/generator';
 import { asFsCpiError, CpiError, isCpiError, toJsonl, validate, writeFileAtomic, type CheckpointManifest, type PromptTemplate } from '@cpi-bench/schemas';
 import { loadOnnxModel } from './backend/onnx.ts';
+import { resolveBatchSize } from './backend/batch-size.ts';
 import type { CheckpointFiles } from './backend/types.ts';
 import type { LanguageModel, LoadModelOptions } from './backend/types.ts';
 import { modesOf, type RunOptions } from './config.ts';
@@ -84,6 +85,8 @@ export async function runBenchmark(options: RunOptions, deps: RunDependencies = 
   // 1. Inputs, every one checked before the run folder is created or touched.
   const template: PromptTemplate = resolveTemplate(options.template);
   const checkpoints = await loadCheckpointSeries(options.checkpoints, { dtype: options.dtype, onNotice: (m) => progress.notice(m) });
+  // `--batch-size auto`: one size for the whole run from the first checkpoint's shape, recorded in run-config.json.
+  const sized = { ...options, batchSize: resolveBatchSize(options.batchSize, checkpoints[0]!.files, options.device) };
   progress.notice(describeSeries(checkpoints.map((c) => ({ step: c.manifest.step, path: c.manifest.path, ...c.layout }))));
   const dataset = await readDataset(options.dataset, options.splits ? { splits: [...options.splits] } : {});
   const items = sliceItems(dataset.items, options.limit);
@@ -146,7 +149,7 @@ export async function runBenchmark(options: RunOptions, deps: RunDependencies = 
     const files = { runConfig: join(runDir, 'run-config.json'), items: join(runDir, 'items.jsonl'), predictions: store.file, checkpoints: join(runDir, 'checkpoints.jsonl'), prompts: join(runDir, PROMPTS_FILE) };
     const manifests: CheckpointManifest[] = checkpoints.map((c) => c.manifest);
     const failedCheckpoints: RunSummary['failedCheckpoints'] = [];
-    const configOf = buildRunConfig({ options, previous, runDir, started, identity, itemCount: items.length, provenance: await collectProvenance() });
+    const configOf = buildRunConfig({ options: sized, previous, runDir, started, identity, itemCount: items.length, provenance: await collectProvenance() });
     let resolvedDevice: 'cpu' | 'cuda' | undefined;
     const saveConfig = (): Promise<void> => writeRunConfig(files.runConfig, configOf(manifests, resolvedDevice, failedCheckpoints));
     await saveConfig();
@@ -193,13 +196,13 @@ export async function runBenchmark(options: RunOptions, deps: RunDependencies = 
                 modelHash: cp.manifest.modelHash,
                 tokenizerHash: cp.manifest.tokenizerHash,
                 template: template.id,
-                batchSize: options.batchSize,
+                batchSize: sized.batchSize,
                 generation,
                 attemptOf: (key: string) => store.failedAttempts(key) + 1,
               };
               for (const { mode, jobs } of pendingByMode) {
                 // Large enough to sort by length well, small enough that a kill loses little.
-                const chunkSize = Math.max(64, options.batchSize * 16);
+                const chunkSize = Math.max(64, ctx.batchSize * 16);
                 for (let i = 0; i < jobs.length; i += chunkSize) {
                   const chunk = jobs.slice(i, i + chunkSize);
                   const records = await predictChunk(model, ctx, mode, chunk);

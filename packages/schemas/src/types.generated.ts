@@ -691,7 +691,7 @@ export interface RunSpec {
   label?: string;
   device?: "auto" | "cpu" | "cuda";
   dtype?: string;
-  batchSize?: number;
+  batchSize?: number | "auto";
   threads?: number;
   maxNewTokens?: number;
   stop?: string[];

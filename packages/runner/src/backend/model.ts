@@ -6,6 +6,8 @@ import { CpiError } from '@cpi-bench/schemas';
 import { continuationTokens, joinBoundary } from './boundary.ts';
 import { answerText, argmax, tokenLogprob } from './logits.ts';
 import { GraphIO } from './graph-io.ts';
+import { backendProfile as prof } from './profile.ts';
+import { lengthBatches } from './batching.ts';
 import type { Runtime, Session, Tensor, Tokenizer } from './onnx.ts';
 import type { CheckpointFiles } from './types.ts';
 import type {
@@ -116,11 +118,13 @@ export class OnnxLanguageModel implements LanguageModel {
     const promptCache = new Map<string, number[]>();
     const prepared: PreparedScore[] = [];
     const add = options.addSpecialTokens ?? true;
+    const mark = prof.start();
     requests.forEach((r, index) => {
       const p = this.prepareScore(r, promptCache, add);
       if ('ok' in p) results[index] = p;
       else prepared.push({ ...p, index });
     });
+    prof.add('tokenise', mark);
     const shared = this.canSharePrompts ? prepared : [];
     if (shared.length > 0) await this.scoreSharingPrompts(shared, options.batchSize, results);
     const sharedSet = new Set(shared);
@@ -166,14 +170,18 @@ export class OnnxLanguageModel implements LanguageModel {
       g.push(p);
     }
     const prompts = [...groups.entries()].sort((a, b) => b[0].length - a[0].length);
-    for (let i = 0; i < prompts.length; i += batchSize) {
-      const batch = prompts.slice(i, i + batchSize);
+    for (const batch of lengthBatches(prompts, ([ctx]) => ctx.length, batchSize)) {
+      let mark = prof.start();
       const width = batch[0]![0].length;
       const ids = batch.map(([ctx]) => [...ctx, ...new Array<number>(width - ctx.length).fill(this.padId)]);
       const mask = batch.map(([ctx]) => [...new Array<number>(ctx.length).fill(1), ...new Array<number>(width - ctx.length).fill(0)]);
-      const first = await this.session.run(this.io.feeds(ids, mask, undefined), this.io.cacheFetches);
+      const feeds = this.io.feeds(ids, mask, undefined);
+      mark = prof.add('feeds', mark);
+      const first = await this.session.run(feeds, this.io.cacheFetches);
+      mark = prof.add('session.run', mark);
       const firstLogits = this.runtime.toFloat32(first['logits']!);
       const vocab = first['logits']!.dims[2]!;
+      mark = prof.add('logits', mark);
       // Candidates with more than one token continue from a copy of their prompt's cache row.
       const rows: { p: PreparedScore; promptRow: number }[] = [];
       batch.forEach(([, cands], b) => cands.forEach((p) => p.continuation.length > 1 && rows.push({ p, promptRow: b })));
@@ -187,13 +195,19 @@ export class OnnxLanguageModel implements LanguageModel {
           ...new Array<number>(p.continuation.length - 1).fill(1),
           ...new Array<number>(steps - p.continuation.length + 1).fill(0),
         ]);
+        mark = prof.add('feeds', mark);
         const past = this.io.tilePast(
           first,
           part.map(({ promptRow }) => promptRow),
         );
-        const out = await this.session.run(this.io.feeds(contIds, contMask, past), ['logits']);
+        mark = prof.add('cache', mark);
+        const contFeeds = this.io.feeds(contIds, contMask, past);
+        mark = prof.add('feeds', mark);
+        const out = await this.session.run(contFeeds, ['logits']);
+        mark = prof.add('session.run', mark);
         const logits = this.runtime.toFloat32(out['logits']!);
         part.forEach(({ p }, row) => restLogits.set(p, { logits, row, steps }));
+        mark = prof.add('logits', mark);
       }
       batch.forEach(([ctx, cands], b) => {
         for (const p of cands) {
@@ -204,6 +218,7 @@ export class OnnxLanguageModel implements LanguageModel {
           );
         }
       });
+      prof.add('logits', mark);
     }
   }
 
@@ -211,18 +226,22 @@ export class OnnxLanguageModel implements LanguageModel {
   private async scoreFullPasses(prepared: PreparedScore[], batchSize: number, results: ScoreResult[]): Promise<void> {
     // Longest first, as lm-evaluation-harness does: padding stays small and an out-of-memory shows up at once.
     prepared.sort((a, b) => b.input.length - a.input.length || a.index - b.index);
-    for (let i = 0; i < prepared.length; i += batchSize) {
-      const batch = prepared.slice(i, i + batchSize);
+    for (const batch of lengthBatches(prepared, (p) => p.input.length, batchSize)) {
+      let mark = prof.start();
       const width = batch[0]!.input.length;
       // Right padding: every row keeps positions 0..n-1 and the causal mask hides the pads from real tokens.
       const ids = batch.map((p) => [...p.input, ...new Array<number>(width - p.input.length).fill(this.padId)]);
       const mask = batch.map((p) => [...new Array<number>(p.input.length).fill(1), ...new Array<number>(width - p.input.length).fill(0)]);
-      const logitsTensor = await this.io.forward(ids, mask);
+      const feeds = this.io.feeds(ids, mask, undefined);
+      mark = prof.add('feeds', mark);
+      const logitsTensor = (await this.session.run(feeds, ['logits']))['logits']!;
+      mark = prof.add('session.run', mark);
       const vocab = logitsTensor.dims[2]!;
       const logits = this.runtime.toFloat32(logitsTensor);
       batch.forEach((p, row) => {
         results[p.index] = this.sumLogprobs(vocab, p.continuation, (j) => [logits, (row * width + p.start + j) * vocab]);
       });
+      prof.add('logits', mark);
     }
   }
 
@@ -257,7 +276,9 @@ export class OnnxLanguageModel implements LanguageModel {
 
   async generate(prompts: readonly string[], options: GenerateOptions & { batchSize: number } & EncodeOptions): Promise<GenerateResult[]> {
     const results: GenerateResult[] = new Array<GenerateResult>(prompts.length);
+    const mark = prof.start();
     const encoded = prompts.map((p, index) => ({ index, ids: this.encode(p, { addSpecialTokens: options.addSpecialTokens ?? true }) }));
+    prof.add('tokenise', mark);
     for (const e of encoded) {
       if (e.ids.length === 0) results[e.index] = failure('CPI_EMPTY_PROMPT', 'the prompt tokenises to nothing');
       // Never cut silently: a prompt that leaves no room for one new token is an item failure.
@@ -268,13 +289,7 @@ export class OnnxLanguageModel implements LanguageModel {
     const todo = encoded.filter((e) => results[e.index] === undefined).sort((a, b) => b.ids.length - a.ids.length || a.index - b.index);
     // Without a position_ids input the graph counts positions from 0 at the first column, so left padding
     // would shift them: such graphs only batch prompts of equal length.
-    const batches: (typeof todo)[] = [];
-    for (const e of todo) {
-      const last = batches[batches.length - 1];
-      const fits = last && last.length < options.batchSize && (this.graph.hasPositionIds || last[0]!.ids.length === e.ids.length);
-      if (fits) last.push(e);
-      else batches.push([e]);
-    }
+    const batches = lengthBatches(todo, (e) => e.ids.length, options.batchSize, (batch, e) => this.graph.hasPositionIds || batch[0]!.ids.length === e.ids.length);
     for (const batch of batches) {
       const out = await this.generateBatch(
         batch.map((b) => b.ids),
@@ -299,11 +314,17 @@ export class OnnxLanguageModel implements LanguageModel {
     // Decoding every step is only needed to look for stop strings.
     const hasStops = options.stop.some((s) => s.length > 0);
     for (let step = 0; step < maxNew; step++) {
-      const out = await this.session.run(this.io.feeds(useCache ? ids : full, mask, past), fetches);
+      let mark = prof.start();
+      const feeds = this.io.feeds(useCache ? ids : full, mask, past);
+      mark = prof.add('feeds', mark);
+      const out = await this.session.run(feeds, fetches);
+      mark = prof.add('session.run', mark);
       const logitsTensor = out['logits']!;
       const [, steps, vocab] = logitsTensor.dims as [number, number, number];
       const logits = this.runtime.toFloat32(logitsTensor);
+      mark = prof.add('logits', mark);
       if (useCache) past = this.io.presentsAsPast(out);
+      mark = prof.add('cache', mark);
       const next: number[] = [];
       prompts.forEach((_, row) => {
         if (done[row]) return void next.push(this.padId);
@@ -320,6 +341,7 @@ export class OnnxLanguageModel implements LanguageModel {
           if (options.stop.some((s) => s && text.includes(s))) done[row] = this.finish(generated[row]!, 'stop_string', options);
         }
       });
+      prof.add('logits', mark);
       if (done.every(Boolean)) break;
       ids = next.map((t) => [t]);
       if (!useCache) full = full.map((r, row) => [...r, next[row]!]);

@@ -53,7 +53,7 @@ export async function withRunSpec<F extends BenchmarkFlags & ReportFlags & { con
     label: spec.label,
     device: spec.device,
     dtype: spec.dtype as BenchmarkFlags['dtype'],
-    batchSize: str(spec.batchSize),
+    batchSize: spec.batchSize === 'auto' ? 'auto' : str(spec.batchSize),
     threads: str(spec.threads),
     maxNewTokens: str(spec.maxNewTokens),
     stop: spec.stop,

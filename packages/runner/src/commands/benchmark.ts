@@ -65,7 +65,7 @@ export async function benchmark(
     limit: int('limit')(flags.limit) ?? (flags.checkpoints || flags.dataset ? undefined : defaults?.limit),
     device: flags.device,
     dtype: flags.dtype,
-    batchSize: int('batch-size')(flags.batchSize),
+    batchSize: flags.batchSize === 'auto' ? 'auto' : int('batch-size')(flags.batchSize),
     threads: int('threads')(flags.threads),
     maxNewTokens: int('max-new-tokens')(flags.maxNewTokens),
     stop: flags.stop?.map((s) => s.replace(/\\n/g, '\n')),

@@ -15,7 +15,7 @@ export function runIdFrom(runDir: string): string {
 
 /** A function giving the run's config as the run goes on (resolved device, graph details, failed checkpoints). */
 export function buildRunConfig(input: {
-  options: RunOptions;
+  options: RunOptions & { batchSize: number };
   previous: RunConfig | undefined;
   runDir: string;
   started: number;

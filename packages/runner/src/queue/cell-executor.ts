@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { readDataset } from '@cpi-bench/generator';
 import { CpiError } from '@cpi-bench/schemas';
+import { resolveBatchSize } from '../backend/batch-size.ts';
 import { loadOnnxModel } from '../backend/onnx.ts';
 import type { LanguageModel } from '../backend/types.ts';
 import { modesOf, type RunOptions } from '../config.ts';
@@ -96,7 +97,7 @@ export async function runCell(data: CellJobData): Promise<CellResult> {
     modelHash: m.modelHash,
     tokenizerHash: m.tokenizerHash,
     template: templateId,
-    batchSize: options.batchSize,
+    batchSize: resolveBatchSize(options.batchSize, target.checkpoint.files, options.device),
     generation: { maxNewTokens: options.maxNewTokens, stop: [...options.stop] },
     attemptOf: (key: string) => store.failedAttempts(key) + 1,
   };
