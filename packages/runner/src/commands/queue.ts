@@ -1,33 +1,19 @@
 // `npx run enqueue` and `npx run worker`: the work queue on BullMQ (queue/).
-import { resolveRunOptions, type RunOptions } from '../config.ts';
+import { resolveRunOptions } from '../config.ts';
+import type { BenchmarkFlags } from './benchmark.ts';
+import { numberFlag } from './benchmark-spec.ts';
 import { enqueueSweep } from '../queue/enqueue.ts';
 import { startWorker } from '../queue/worker.ts';
 import { CpiError } from '@cpi-bench/schemas';
 
-export interface EnqueueFlags {
-  queue: string;
-  name?: string;
-  checkpoints: string;
-  dataset: string;
-  out: string;
-  splits?: string;
-  mode?: RunOptions['mode'];
-  template?: string;
-  limit?: string;
-  device?: RunOptions['device'];
-  dtype?: RunOptions['dtype'];
-  batchSize?: string;
-  threads?: string;
-  maxNewTokens?: string;
-  stop?: string[];
-  cellItems?: string;
-  json?: boolean;
-}
-
-const int = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
+/** `run enqueue` takes the run options `benchmark` takes (one sweep definition), plus the queue's own. */
+export type EnqueueFlags = Pick<
+  BenchmarkFlags,
+  'splits' | 'mode' | 'template' | 'limit' | 'device' | 'dtype' | 'batchSize' | 'threads' | 'maxNewTokens' | 'stop' | 'json'
+> & { queue: string; name?: string; checkpoints: string; dataset: string; out: string; cellItems?: string };
 
 function positive(name: string, value: string | undefined): number | undefined {
-  const n = int(value);
+  const n = numberFlag(name, value);
   if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw new CpiError('CPI_BAD_OPTION', `--${name} must be a positive integer, got ${value}`);
   return n;
 }
@@ -40,12 +26,12 @@ export async function enqueue(flags: EnqueueFlags, io: { stdout: NodeJS.WriteStr
     splits: flags.splits?.split(',').map((s) => s.trim()).filter(Boolean),
     mode: flags.mode,
     template: flags.template,
-    limit: int(flags.limit),
+    limit: numberFlag('limit', flags.limit),
     device: flags.device,
     dtype: flags.dtype,
-    batchSize: int(flags.batchSize),
-    threads: int(flags.threads),
-    maxNewTokens: int(flags.maxNewTokens),
+    batchSize: flags.batchSize === 'auto' ? 'auto' : numberFlag('batch-size', flags.batchSize),
+    threads: numberFlag('threads', flags.threads),
+    maxNewTokens: numberFlag('max-new-tokens', flags.maxNewTokens),
     stop: flags.stop?.map((s) => s.replace(/\\n/g, '\n')),
   });
   const cellItems = positive('cell-items', flags.cellItems);
