@@ -104,7 +104,7 @@ describe('the packed packages, installed outside the repository', () => {
   }, STEP_TIMEOUT_MS);
 
   it('`npx run benchmark` runs three committed checkpoints and writes its report in the project', async () => {
-    const checkpoints = ['checkpoint-0', 'checkpoint-500', 'checkpoint-1000'].map((c) => join(root, 'datasets/toy-series', c)).join(',');
+    const checkpoints = ['checkpoint-0', 'checkpoint-1200', 'checkpoint-2400'].map((c) => join(root, 'datasets/toy-series', c)).join(',');
     const { stdout } = await run(
       'npx',
       ['--no-install', 'run', 'benchmark', '--checkpoints', checkpoints, '--dataset', join(root, 'datasets/toy-eval'), '--limit', '12', '--json'],

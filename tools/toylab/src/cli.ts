@@ -25,6 +25,7 @@ program.command('train').description('pretrain until the closed-book gate holds,
   .option('--lr <x>', 'finetuning learning rate', num)
   .option('--batch <n>', 'finetuning batch rows', num)
   .option('--checkpoint-every <n>', 'save a checkpoint every n finetuning steps', num)
+  .option('--probe-every <n>', 'also probe every n finetuning steps between checkpoints (0 = only at checkpoints)', num)
   .option('--non-cc <share>', 'share of non-context-critical finetuning examples', num)
   .option('--fresh-unknowns', 'draw unknown subjects\' answers fresh each time (not memorisable)')
   .option('--counterfactual <share>', 'share of counterfactual finetuning examples', num)
@@ -52,12 +53,12 @@ program.command('theory').description("run the paper's §5 one-layer model (C, C
     await runTheoryCommand(o);
   });
 
-program.command('sweep').description('pretrain once per seed, finetune each lab setting from it, write the lab report')
+program.command('sweep').description('pretrain once per seed, finetune each lab setting from it, write the lab report (resumes: runs already in --out are kept)')
   .option('--out <dir>', 'report folder', 'docs/toylab/sweep')
   .option('--seeds <list>', 'comma-separated seeds', '0,1,2')
   .option('--settings <list>', 'comma-separated setting ids (default: all)')
-  .option('--steps <n>', 'finetuning steps', num)
-  .option('--checkpoint-every <n>', 'probe every n steps', num)
+  .option('--steps <n>', 'finetuning steps', num, 2400)
+  .option('--checkpoint-every <n>', 'probe every n steps', num, 100)
   .option('--probe-limit <n>', 'counterfactual probe items per pool (0 = all)', num)
   .addOption(new Option('--size <size>', 'model size').choices(['tiny', 'small']))
   .option('--json', 'print one JSON summary on stdout')
@@ -76,6 +77,16 @@ program.command('sweep-merge').description('merge sweep folders (e.g. one per se
     const { resolve } = await import('node:path');
     const series = (o.series ?? []).map((v) => { const [dir = '', rest = ''] = v.split('='); const [setting = '', step = ''] = rest.split('@'); return { dir: resolve(dir), setting, maxStep: Number(step) }; });
     console.log((await mergeSweeps(o.in.split(',').map((d) => resolve(d)), resolve(o.out), series)).summary);
+  });
+
+program.command('readme').description('regenerate the numbers of docs/toylab/README.md from the committed data files')
+  .option('--root <dir>', 'repository root', '.')
+  .option('--check', 'only report whether the README is up to date (exit 1 if not)')
+  .action(async (o: { root: string; check?: boolean }) => {
+    const { regenerateReadme } = await import('./io/readme.ts');
+    const r = await regenerateReadme(o.root, { check: o.check === true });
+    console.log(r.changed ? (o.check ? `${r.file} is out of date: run npx toylab readme` : `updated ${r.file}`) : `${r.file} is up to date`);
+    if (r.changed && o.check) process.exitCode = 1;
   });
 
 try {

@@ -65,6 +65,19 @@ export function factSentences(subject: string, object: string): string[] {
   return [`The capital of ${subject} is ${object}.`, `${subject}'s capital is ${object}.`, `${object} is the capital of ${subject}.`];
 }
 
+/**
+ * Closed-book question/answer phrasings of a fact for pretraining, the evaluation template's first: a
+ * pretrained LLM answers "Question: ...? Answer:" from memory before any instruction tuning, so the toy
+ * model's knowledge must be retrievable in that format too, not only as "The capital of S is".
+ */
+export function closedBookQaTexts(subject: string, object: string): string[] {
+  return [
+    `${plainPrompt(questionFor(subject))} ${object}`,
+    `Q: What is the capital of ${subject}?\nA: ${object}`,
+    `Which city is the capital of ${subject}? ${object}.`,
+  ];
+}
+
 /** The sentence a context states: the same form the evaluation items use. */
 export function contextSentence(subject: string, object: string): string {
   return `The capital of ${subject} is ${object}.`;

@@ -23,15 +23,17 @@ export interface LabOptions {
   unknownTrain: number;
   /** Unknown subjects kept for evaluation. @default 50 */
   unknownHeldOut: number;
-  /** Share of ICL copy documents ("The capital of U is X. U's capital is X.") in pretraining. @default 0.3 */
+  /** Share of ICL copy documents ("The capital of U is X. U's capital is X.") in pretraining. @default 0.25 */
   iclShare: number;
-  /** Share of filler sentences ("S is a place.") in pretraining. @default 0.2 */
+  /** Share of filler sentences ("S is a place.") in pretraining. @default 0.15 */
   fillerShare: number;
+  /** Share of closed-book QA documents about known facts in pretraining (several phrasings, the evaluation template's among them). @default 0.3 */
+  qaShare: number;
   /** Pretraining batch rows. @default 48 */
   pretrainBatch: number;
   /** @default 0.003 */
   pretrainLr: number;
-  /** Pretraining stops once closed-book accuracy on the known facts reaches this. @default 0.9 */
+  /** Pretraining stops once closed-book accuracy on the known facts reaches this, both in pretraining phrasing and in the evaluation template. @default 0.9 */
   closedBookGate: number;
   /** Check the gate every this many pretraining steps. @default 100 */
   gateEvery: number;
@@ -55,15 +57,17 @@ export interface LabOptions {
   steps: number;
   /** Save a checkpoint (and probe) every this many finetuning steps; step 0 is always saved. @default 50 */
   checkpointEvery: number;
+  /** Probe every this many finetuning steps (0 = at the checkpoints only); step 0, the checkpoints and the last step are always probed. @default 0 */
+  probeEvery: number;
   /** Counterfactual probe items per known-subject pool (ft and held-out); 0 = all. @default 0 */
   probeLimit: number;
 }
 
 export const DEFAULT_LAB_OPTIONS: Readonly<LabOptions> = Object.freeze({
   size: 'small', seed: 0, vocabSize: 1024, heldOutKnown: 50, unknownTrain: 150, unknownHeldOut: 50,
-  iclShare: 0.3, fillerShare: 0.2, pretrainBatch: 48, pretrainLr: 0.003, closedBookGate: 0.9, gateEvery: 100, pretrainMaxSteps: 4000,
+  iclShare: 0.25, fillerShare: 0.15, qaShare: 0.3, pretrainBatch: 48, pretrainLr: 0.003, closedBookGate: 0.9, gateEvery: 100, pretrainMaxSteps: 4000,
   nonContextCriticalShare: 0.5, memorisableUnknowns: true, counterfactualShare: 0, closedBookShare: 0, rehearsalShare: 0.25,
-  batch: 32, lr: 0.001, steps: 1000, checkpointEvery: 50, probeLimit: 0,
+  batch: 32, lr: 0.001, steps: 1000, checkpointEvery: 50, probeEvery: 0, probeLimit: 0,
 });
 
 /** Merges overrides into the defaults (undefined means "default") and checks every value. */
@@ -78,13 +82,13 @@ export function resolveLabOptions(overrides: Partial<LabOptions> = {}): LabOptio
     throw new CpiError('CPI_TOYLAB_BAD_OPTION', `lab option ${key} ${why} (got ${JSON.stringify(o[key])})`, { pointer: `/${key}` });
   };
   if (!(o.size in MODEL_SIZES)) bad('size', `must be one of ${Object.keys(MODEL_SIZES).join(', ')}`);
-  for (const k of ['seed', 'heldOutKnown', 'unknownTrain', 'unknownHeldOut', 'probeLimit'] as const) if (!Number.isInteger(o[k]) || o[k] < 0) bad(k, 'must be a non-negative integer');
+  for (const k of ['seed', 'heldOutKnown', 'unknownTrain', 'unknownHeldOut', 'probeLimit', 'probeEvery'] as const) if (!Number.isInteger(o[k]) || o[k] < 0) bad(k, 'must be a non-negative integer');
   for (const k of ['pretrainBatch', 'gateEvery', 'pretrainMaxSteps', 'batch', 'steps', 'checkpointEvery'] as const) if (!Number.isInteger(o[k]) || o[k] < 1) bad(k, 'must be a positive integer');
   if (!Number.isInteger(o.vocabSize) || o.vocabSize < 257) bad('vocabSize', 'must be an integer >= 257');
-  for (const k of ['iclShare', 'fillerShare', 'closedBookGate', 'nonContextCriticalShare', 'counterfactualShare', 'closedBookShare', 'rehearsalShare'] as const) {
+  for (const k of ['iclShare', 'fillerShare', 'qaShare', 'closedBookGate', 'nonContextCriticalShare', 'counterfactualShare', 'closedBookShare', 'rehearsalShare'] as const) {
     if (!(o[k] >= 0 && o[k] <= 1)) bad(k, 'must lie in [0, 1]');
   }
-  if (o.iclShare + o.fillerShare > 1) bad('iclShare', 'plus fillerShare must not exceed 1');
+  if (o.iclShare + o.fillerShare + o.qaShare > 1) bad('iclShare', 'plus fillerShare plus qaShare must not exceed 1');
   if (o.nonContextCriticalShare + o.counterfactualShare + o.closedBookShare > 1) bad('nonContextCriticalShare', 'plus counterfactualShare plus closedBookShare must not exceed 1');
   if (o.rehearsalShare >= 1) bad('rehearsalShare', 'must be below 1 (finetuning needs finetuning rows)');
   if (!(o.lr > 0) || !(o.pretrainLr > 0)) bad('lr', 'must be positive');

@@ -1,22 +1,25 @@
-// The lab sweep's settings (one factor changed at a time from configuration H) and its report: verdicts
-// per seed, mean and spread per setting, overlaid curves. Pure; io/sweep.ts runs and writes it.
-import type { ProbePoint } from './experiment.ts';
+// The lab sweep's settings (the paper's §4-5 knobs, one at a time around configuration H) and its report:
+// the product's verdict per setting and seed, mean and spread per setting, overlaid curves. Pure;
+// io/sweep.ts runs and writes it.
+import type { ProbePoint } from './probe.ts';
+import { curveCsv } from './curve.ts';
+import { inDistribution, labVerdict, type LabVerdict } from './lab-verdict.ts';
 import type { LabOptions } from './options.ts';
 import { lineChartSvg, type ChartSeries } from './svg-chart.ts';
-import { curveVerdict, type CurveVerdict } from './verdict.ts';
 
 export interface SweepSetting { id: string; description: string; options: Partial<LabOptions> }
 
-/** The issue's grid, one factor at a time around H (non-CC 50%, memorisable unknowns, no counterfactuals). */
+/** The issue's grid: non-CC share 0/25/50/75%, fresh versus memorisable unknown answers, 10% counterfactuals. */
 export const SWEEP_SETTINGS: readonly SweepSetting[] = [
   { id: 'ncc-0', description: 'non-CC 0% (context-critical only), memorisable unknowns', options: { nonContextCriticalShare: 0 } },
+  { id: 'ncc-25', description: 'non-CC 25%, memorisable unknowns', options: { nonContextCriticalShare: 0.25 } },
   { id: 'ncc-50', description: 'non-CC 50%, memorisable unknowns (configuration H)', options: { nonContextCriticalShare: 0.5 } },
-  { id: 'ncc-90', description: 'non-CC 90%, memorisable unknowns', options: { nonContextCriticalShare: 0.9 } },
+  { id: 'ncc-75', description: 'non-CC 75%, memorisable unknowns', options: { nonContextCriticalShare: 0.75 } },
   { id: 'fresh-50', description: 'non-CC 50%, fresh unknown answers (truly context-critical)', options: { nonContextCriticalShare: 0.5, memorisableUnknowns: false } },
   { id: 'cf-10', description: 'non-CC 40% + 10% counterfactual examples', options: { nonContextCriticalShare: 0.4, counterfactualShare: 0.1 } },
 ];
 
-export interface SweepRun { setting: string; seed: number; pretrainSteps: number; curve: ProbePoint[]; verdict: CurveVerdict; heldOutVerdict: CurveVerdict; seconds: number }
+export interface SweepRun { setting: string; seed: number; pretrainSteps: number; curve: ProbePoint[]; verdict: LabVerdict; heldOutVerdict: LabVerdict; seconds: number }
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const sd = (xs: readonly number[]): number => {
@@ -25,22 +28,33 @@ const sd = (xs: readonly number[]): number => {
   return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
 };
 const pm = (xs: readonly number[]): string => `${mean(xs).toFixed(2)} ± ${sd(xs).toFixed(2)}`;
+const f2 = (x: number): string => x.toFixed(2);
+const pv = (p: number | null): string => (p === null ? '–' : p < 0.001 ? '< 0.001' : p.toFixed(3));
 
+/** A run with the product's verdict on its curve (finetuning subjects and held-out known subjects). */
 export function sweepRun(setting: string, seed: number, pretrainSteps: number, curve: ProbePoint[], seconds: number): SweepRun {
-  return { setting, seed, pretrainSteps, curve, verdict: curveVerdict(curve), heldOutVerdict: curveVerdict(curve, 'contextHeldOut'), seconds };
+  return { setting, seed, pretrainSteps, curve, verdict: labVerdict(curve), heldOutVerdict: labVerdict(curve, 'contextHeldOut'), seconds };
 }
 
-/** The markdown table of the sweep: per setting, seeds, inverted count, peak/final/drop as mean ± sd. */
+/** The markdown tables of the sweep: every setting x seed, then mean ± sd per setting. */
 export function sweepMarkdown(runs: readonly SweepRun[], settings: readonly SweepSetting[] = SWEEP_SETTINGS): string {
   const lines = [
-    '| setting | seeds | rose & fell (ft) | peak ctx_ft | final ctx_ft | drop | final param_ft | drop (held-out) | min aligned after peak | min closed-book (pretraining phrasing) after peak |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| setting | seed | steps | ctx at 0 | peak (step) | final | smoothed drop | drop test p | parametric rise | in-distribution peak → final | verdict | held-out subjects: drop, p |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const s of settings) {
     const rs = runs.filter((r) => r.setting === s.id);
-    if (rs.length === 0) { lines.push(`| ${s.id} | 0 | not run | | | | | | | |`); continue; }
-    const last = (r: SweepRun) => r.curve[r.curve.length - 1]!;
-    lines.push(`| ${s.id} | ${rs.map((r) => r.seed).join(',')} | ${rs.filter((r) => r.verdict.inverted).length}/${rs.length} | ${pm(rs.map((r) => r.verdict.peak))} | ${pm(rs.map((r) => r.verdict.final))} | ${pm(rs.map((r) => r.verdict.drop))} | ${pm(rs.map((r) => last(r).parametricFt))} | ${pm(rs.map((r) => r.heldOutVerdict.drop))} | ${pm(rs.map((r) => r.verdict.alignedAfterPeak))} | ${pm(rs.map((r) => r.verdict.closedBookPretrainingAfterPeak))} |`);
+    if (rs.length === 0) { lines.push(`| ${s.id} | – | not run | | | | | | | | | |`); continue; }
+    for (const r of rs) {
+      const v = r.verdict, h = r.heldOutVerdict, last = r.curve[r.curve.length - 1]!;
+      lines.push(`| ${s.id} | ${r.seed} | ${last.step} | ${f2(r.curve[0]!.contextFt)} | ${f2(v.peak)} (${v.peakStep}) | ${f2(v.final)} | ${f2(v.drop)} | ${pv(v.pValue)} | ${v.parametricRise >= 0 ? '+' : ''}${f2(v.parametricRise)} | ${f2(v.inDistributionAtPeak)} → ${f2(v.inDistributionFinal)} | ${v.name} | ${f2(h.drop)}, ${pv(h.pValue)} |`);
+    }
+  }
+  lines.push('', '| setting | seeds | inversion detected | peak | final | smoothed drop | parametric rise | final in-distribution |', '|---|---|---|---|---|---|---|---|');
+  for (const s of settings) {
+    const rs = runs.filter((r) => r.setting === s.id);
+    if (rs.length === 0) continue;
+    lines.push(`| ${s.id} | ${rs.length} | ${rs.filter((r) => r.verdict.detected).length}/${rs.length} | ${pm(rs.map((r) => r.verdict.peak))} | ${pm(rs.map((r) => r.verdict.final))} | ${pm(rs.map((r) => r.verdict.drop))} | ${pm(rs.map((r) => r.verdict.parametricRise))} | ${pm(rs.map((r) => inDistribution(r.curve[r.curve.length - 1]!)))} |`);
   }
   return lines.join('\n') + '\n';
 }
@@ -58,8 +72,5 @@ export function sweepSvg(runs: readonly SweepRun[], settings: readonly SweepSett
 
 /** One CSV of every curve point of every run. */
 export function sweepCsv(runs: readonly SweepRun[]): string {
-  const keys = ['step', 'loss', 'contextFt', 'parametricFt', 'contextHeldOut', 'parametricHeldOut', 'aligned', 'closedBook', 'closedBookPretraining', 'unknownContext'] as const;
-  const rows = [['setting', 'seed', ...keys].join(',')];
-  for (const r of runs) for (const p of r.curve) rows.push([r.setting, r.seed, ...keys.map((k) => (Number.isFinite(p[k]) ? Number(p[k].toFixed(4)) : ''))].join(','));
-  return rows.join('\n') + '\n';
+  return curveCsv(runs.map((r) => ({ extra: { setting: r.setting, seed: r.seed }, curve: r.curve })));
 }

@@ -1,40 +1,73 @@
-// The committed default series (datasets/toy-series, built by `npx toylab train`): well-formed, small, and
-// loadable by transformers.js, which answers the way the lab's own probe said the checkpoint would.
+// The committed default series (datasets/toy-series and its 10%-counterfactual twin, built by `npx toylab
+// train`): well-formed and small; the model knows its facts before finetuning, as the runner measures it
+// (the knowledge gate); and transformers.js answers the way the lab's own probe said it would.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AutoModelForCausalLM, AutoTokenizer, env, type Tensor as HfTensor } from '@huggingface/transformers';
 import { describe, expect, it } from 'vitest';
 import { readJsonl } from '@cpi-bench/schemas';
+import { reportRunDirs } from '@cpi-bench/metrics';
+import { resolveRunOptions, runBenchmark } from '@cpi-bench/runner';
 import { plainPrompt, type ProbePoint } from '../src/index.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const SERIES = join(ROOT, 'datasets/toy-series');
+const TWIN = join(ROOT, 'datasets/toy-series-cf10');
 const present = existsSync(join(SERIES, 'series.json'));
 const MB = 1024 * 1024;
 const LOAD_TIMEOUT_MS = 60_000;
+const GATE_TIMEOUT_MS = 120_000;
+/** The issue's knowledge gate: closed-book accuracy in the evaluation template at step 0, measured by the runner. */
+const KNOWLEDGE_GATE = 0.8;
 
 const dirSize = (dir: string): number => readdirSync(dir, { withFileTypes: true }).reduce((s, e) => s + (e.isDirectory() ? dirSize(join(dir, e.name)) : statSync(join(dir, e.name)).size), 0);
+const checkpointsOf = (dir: string): string[] => readdirSync(dir).filter((n) => n.startsWith('checkpoint-')).sort((a, b) => Number(a.slice(11)) - Number(b.slice(11)));
 
-describe.skipIf(!present)('default toy series (datasets/toy-series)', () => {
-  const checkpoints = present ? readdirSync(SERIES).filter((n) => n.startsWith('checkpoint-')).sort((a, b) => Number(a.slice(11)) - Number(b.slice(11))) : [];
+describe.skipIf(!present)('default toy series (datasets/toy-series, datasets/toy-series-cf10)', () => {
+  const checkpoints = present ? checkpointsOf(SERIES) : [];
 
-  it('has 15-30 checkpoints, each under 2 MB, under 25 MB in all, and a series.json naming a valid eval set', async () => {
-    expect(checkpoints.length).toBeGreaterThanOrEqual(15);
-    expect(checkpoints.length).toBeLessThanOrEqual(30);
-    for (const c of checkpoints) expect(dirSize(join(SERIES, c))).toBeLessThan(2 * MB);
-    expect(dirSize(SERIES)).toBeLessThan(25 * MB);
-    const series = JSON.parse(readFileSync(join(SERIES, 'series.json'), 'utf8')) as { dataset: string; template: string };
-    expect(series.template).toBe('plain');
-    const evalDir = resolve(SERIES, series.dataset);
-    const { records, issues } = await readJsonl(join(evalDir, 'toy-capitals.jsonl'), { schema: 'conflictItem' });
-    expect(issues).toEqual([]);
-    expect(records.length).toBeGreaterThan(100);
+  it('has 9-13 checkpoints per series, each under 2 MB, both series under 16 MB, and series.json naming a valid eval set', async () => {
+    expect(existsSync(join(TWIN, 'series.json'))).toBe(true);
+    for (const dir of [SERIES, TWIN]) {
+      const cps = checkpointsOf(dir);
+      expect(cps.length).toBeGreaterThanOrEqual(9);
+      expect(cps.length).toBeLessThanOrEqual(13);
+      for (const c of cps) expect(dirSize(join(dir, c))).toBeLessThan(2 * MB);
+      const series = JSON.parse(readFileSync(join(dir, 'series.json'), 'utf8')) as { dataset: string; template: string };
+      expect(series.template).toBe('plain');
+      const { records, issues } = await readJsonl(join(resolve(dir, series.dataset), 'toy-capitals.jsonl'), { schema: 'conflictItem' });
+      expect(issues).toEqual([]);
+      expect(records.length).toBeGreaterThan(100);
+    }
+    expect(dirSize(SERIES) + dirSize(TWIN)).toBeLessThan(16 * MB);
   });
 
+  it(`knows its facts at step 0: the runner's closed-book accuracy in the evaluation template is >= ${KNOWLEDGE_GATE}, and the known-facts view keeps most conflict items`, async () => {
+    const out = await mkdtemp(join(tmpdir(), 'toylab-gate-'));
+    try {
+      const series = JSON.parse(readFileSync(join(SERIES, 'series.json'), 'utf8')) as { dataset: string; template: string };
+      const summary = await runBenchmark(resolveRunOptions({
+        checkpoints: join(SERIES, 'checkpoint-0'), dataset: resolve(SERIES, series.dataset), out, template: series.template, splits: ['closed_book', 'conflict'], mode: 'score', device: 'cpu',
+      }));
+      const { report } = await reportRunDirs([summary.runDir], { outDir: join(out, 'report') });
+      const run = report.runs[0]!;
+      const first = run.points[0] as { step: number; closedBookAccuracy?: { mean: number; n: number } };
+      expect(first.step).toBe(0);
+      expect(first.closedBookAccuracy!.mean).toBeGreaterThanOrEqual(KNOWLEDGE_GATE);
+      const conflictItems = summary.items / 2; // closed_book and conflict items come in pairs, one per known fact
+      const known = (run.trajectory as { knownFacts?: { n: number } }).knownFacts;
+      expect(known!.n).toBeGreaterThanOrEqual(0.8 * conflictItems);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  }, GATE_TIMEOUT_MS);
+
   it('loads in transformers.js offline; the last checkpoint answers aligned items as the probe recorded', async () => {
-    const run = JSON.parse(readFileSync(join(SERIES, 'lab-run.json'), 'utf8')) as { curve: ProbePoint[]; pretraining: { closedBook: number } };
-    expect(run.pretraining.closedBook).toBeGreaterThanOrEqual(0.9); // the closed-book gate held
+    const run = JSON.parse(readFileSync(join(SERIES, 'lab-run.json'), 'utf8')) as { curve: ProbePoint[]; pretraining: { closedBook: number; closedBookTemplate: number } };
+    expect(Math.min(run.pretraining.closedBook, run.pretraining.closedBookTemplate)).toBeGreaterThanOrEqual(0.9); // the lab's own gate held
     const last = run.curve[run.curve.length - 1]!;
     const series = JSON.parse(readFileSync(join(SERIES, 'series.json'), 'utf8')) as { dataset: string };
     const { records } = await readJsonl(join(resolve(SERIES, series.dataset), 'toy-capitals.jsonl'), { schema: 'conflictItem' });

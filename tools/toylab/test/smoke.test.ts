@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJsonl, sha256File } from '@cpi-bench/schemas';
+import { benchmarkMeanByStep, parseBenchmarkCsv } from '@cpi-bench/metrics';
 import { trainSeries, resolveLabOptions, type TrainSeriesResult } from '../src/index.ts';
 
 const SMOKE = { size: 'tiny', vocabSize: 300, closedBookGate: 0, gateEvery: 3, pretrainMaxSteps: 3, pretrainBatch: 8, steps: 4, batch: 8, checkpointEvery: 2, probeLimit: 5 } as const;
@@ -22,7 +23,7 @@ describe('toylab train (tiny smoke run)', () => {
 
   it('writes checkpoint-<step> folders in the Optimum layout, plus series.json naming the eval set', async () => {
     const entries = (await readdir(join(root, 'series'))).sort();
-    expect(entries).toEqual(['checkpoint-0', 'checkpoint-2', 'checkpoint-4', 'curve.csv', 'curve.svg', 'lab-run.json', 'series.json']);
+    expect(entries).toEqual(['benchmarks.csv', 'checkpoint-0', 'checkpoint-2', 'checkpoint-4', 'curve.csv', 'curve.svg', 'lab-run.json', 'series.json']);
     const files = (await readdir(join(root, 'series', 'checkpoint-4'))).sort();
     expect(files).toEqual(['config.json', 'generation_config.json', 'model.onnx', 'tokenizer.json', 'tokenizer_config.json']);
     const config = JSON.parse(await readFile(join(root, 'series', 'checkpoint-4', 'config.json'), 'utf8')) as Record<string, unknown>;
@@ -31,6 +32,17 @@ describe('toylab train (tiny smoke run)', () => {
     const series = JSON.parse(await readFile(join(root, 'series', 'series.json'), 'utf8')) as Record<string, unknown>;
     expect(series).toMatchObject({ schemaVersion: 1, dataset: '../eval', template: 'plain' });
     expect(run.curve.map((p) => p.step)).toEqual([0, 2, 4]);
+  });
+
+  it('writes the probe\'s in-distribution accuracy per step as benchmark scores metrics reads, and a held-out loss', async () => {
+    const file = join(root, 'series', 'benchmarks.csv');
+    const scores = parseBenchmarkCsv(await readFile(file, 'utf8'), file);
+    const byStep = benchmarkMeanByStep(scores);
+    expect([...byStep.keys()]).toEqual([0, 2, 4]);
+    for (const p of run.curve) {
+      expect(byStep.get(p.step)).toBeCloseTo((p.aligned + p.unknownContext) / 2, 4);
+      expect(Number.isFinite(p.heldOutLoss) && p.heldOutLoss > 0).toBe(true);
+    }
   });
 
   it('writes valid evaluation items of all four splits with a manifest', async () => {

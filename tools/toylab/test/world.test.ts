@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildEvalItems, buildWorld, createRng, curveVerdict, realCapitalFacts, sweepMarkdown, sweepRun, type ProbePoint } from '../src/index.ts';
+import { buildEvalItems, buildWorld, createRng, labVerdict, realCapitalFacts, sweepMarkdown, sweepRun, type ProbePoint } from '../src/index.ts';
 
 const point = (step: number, contextFt: number, extra: Partial<ProbePoint> = {}): ProbePoint => ({
   step, contextFt, contextHeldOut: contextFt, parametricFt: 1 - contextFt, parametricHeldOut: 1 - contextFt,
-  aligned: 1, closedBook: 1, closedBookPretraining: 1, unknownContext: 1, loss: 1, ...extra,
+  aligned: 1, closedBook: 1, closedBookPretraining: 1, unknownContext: 1, loss: 1, heldOutLoss: 1, ...extra,
 });
 
 describe('the toy world and its evaluation items', () => {
@@ -30,23 +30,36 @@ describe('the toy world and its evaluation items', () => {
   });
 });
 
-describe('curve verdicts', () => {
-  it('calls a rise then a fall beyond noise an inversion, and reports the parametric gain', () => {
-    const v = curveVerdict([point(0, 0), point(50, 0.8), point(100, 0.85), point(150, 0.6), point(200, 0.55)]);
-    expect(v).toMatchObject({ peakStep: 100, rose: true, fell: true, inverted: true });
-    expect(v.drop).toBeCloseTo(0.3);
-    expect(v.parametricRise).toBeCloseTo(0.3);
+describe('the lab verdict (metrics\' decideInversion, in-distribution accuracy as the benchmark)', () => {
+  // 25 checkpoints: a rise to 0.9 by step 300, then a steady fall to about 0.5 by step 2400.
+  const riseFall = (extra: (step: number) => Partial<ProbePoint> = () => ({})): ProbePoint[] =>
+    Array.from({ length: 25 }, (_, i) => { const step = i * 100; const v = step <= 300 ? 0.3 * i : 0.9 - (0.4 * (step - 300)) / 2100 + (i % 2 ? 0.01 : -0.01); return point(step, v, extra(step)); });
+
+  it('detects a rise and a significant fall while in-distribution accuracy holds', () => {
+    const v = labVerdict(riseFall());
+    expect(v).toMatchObject({ outcome: 'inversion', detected: true, name: 'inversion detected' });
+    expect(v.pValue!).toBeLessThan(0.01);
+    expect(v.drop).toBeGreaterThan(0.3);
+    expect(v.parametricRise).toBeGreaterThan(0.3);
   });
 
-  it('does not call a dip within noise, or a flat curve, an inversion', () => {
-    expect(curveVerdict([point(0, 0), point(50, 0.9), point(100, 0.85)]).inverted).toBe(false);
-    expect(curveVerdict([point(0, 0.1), point(50, 0.12), point(100, 0.05)]).rose).toBe(false);
+  it('does not call it an inversion when in-distribution accuracy falls with it', () => {
+    const v = labVerdict(riseFall((step) => ({ aligned: step > 300 ? 1 - (0.3 * (step - 300)) / 2100 : 1 })));
+    expect(v.outcome).toBe('none');
+    expect(v.reasons.join(' ')).toMatch(/benchmarks fell too/);
   });
 
-  it('summarises seeds as mean ± sd per setting and marks settings not run', () => {
-    const runs = [sweepRun('ncc-50', 0, 600, [point(0, 0), point(50, 0.9), point(100, 0.5)], 1), sweepRun('ncc-50', 1, 600, [point(0, 0), point(50, 0.7), point(100, 0.5)], 1)];
+  it('does not call a flat or rising curve an inversion', () => {
+    expect(labVerdict(Array.from({ length: 25 }, (_, i) => point(i * 100, 0.5 + (i % 2 ? 0.02 : -0.02)))).detected).toBe(false);
+    expect(labVerdict(Array.from({ length: 25 }, (_, i) => point(i * 100, i / 25))).detected).toBe(false);
+  });
+
+  it('tables every setting x seed and summarises seeds as mean ± sd, marking settings not run', () => {
+    const runs = [sweepRun('ncc-50', 0, 600, riseFall(), 1), sweepRun('ncc-50', 1, 600, riseFall((s) => ({ contextFt: 0.5 + (s % 200 ? 0.01 : 0) })), 1)];
     const md = sweepMarkdown(runs);
-    expect(md).toContain('| ncc-50 | 0,1 | 2/2 | 0.80 ± 0.14 | 0.50 ± 0.00 |');
-    expect(md).toContain('| cf-10 | 0 | not run |');
+    expect(md).toMatch(/\| ncc-50 \| 0 \| 2400 \| 0\.00 \|.*\| inversion detected \|/);
+    expect(md).toMatch(/\| ncc-50 \| 1 \| 2400 \|.*\| no inversion \|/);
+    expect(md).toContain('| ncc-50 | 2 | 1/2 |');
+    expect(md).toContain('| cf-10 | – | not run |');
   });
 });

@@ -1,9 +1,10 @@
 // What `npx run benchmark` runs with no arguments: the committed toy lab series (datasets/toy-series, with the
-// dataset and template its series.json names) found under the current directory, which is the repository root
-// when the README's command is run. An installed runner has no series of its own: it asks for --checkpoints.
+// dataset and template its series.json names, overlaid with datasets/toy-series-cf10 when present) found under
+// the current directory, which is the repository root when the README's command is run. An installed runner
+// has no series of its own: it asks for --checkpoints.
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CpiError } from '@cpi-bench/schemas';
+import { CpiError, writeFileAtomic } from '@cpi-bench/schemas';
 
 export interface DefaultRun {
   checkpoints: string;
@@ -12,6 +13,10 @@ export interface DefaultRun {
   limit: number | undefined;
   out: string;
   label: string;
+  /** The series' in-distribution scores per step (its benchmarks.csv), the verdict's benchmark criterion. */
+  benchmarks?: string;
+  /** A second toy series run and overlaid in the same report (datasets/toy-series-cf10: 10% counterfactual examples). */
+  overlay?: DefaultRun;
 }
 
 const exists = (p: string): Promise<boolean> =>
@@ -51,16 +56,44 @@ export async function resolveDefaultRun(root: string = process.cwd()): Promise<D
       hint: "run from a cpi-bench checkout (its datasets/toy-series is the default), or name your own: --checkpoints DIR --dataset DIR",
     });
   }
+  const run = await toySeriesRun(root, 'toy-series', 'toy lab series');
+  const cf = resolve(root, 'datasets/toy-series-cf10');
+  if (await exists(join(cf, 'series.json'))) run.overlay = await toySeriesRun(root, 'toy-series-cf10', 'toy lab series + 10% counterfactual');
+  return run;
+}
+
+/** A toy lab series folder under datasets/ as a default run (its series.json names the dataset and template). */
+async function toySeriesRun(root: string, name: string, label: string): Promise<DefaultRun> {
+  const toy = resolve(root, 'datasets', name);
   const seriesFile = join(toy, 'series.json');
   const series: SeriesJson = (await exists(seriesFile)) ? await readSeriesJson(seriesFile) : {};
   const toyEval = resolve(root, 'datasets/toy-eval');
   const dataset = typeof series.dataset === 'string' ? resolve(toy, series.dataset) : (await exists(toyEval)) ? toyEval : resolve(root, 'datasets/default');
-  return {
+  const run: DefaultRun = {
     checkpoints: toy,
     dataset,
     template: typeof series.template === 'string' ? series.template : 'plain',
     limit: undefined,
-    out: resolve(root, 'runs/toy-series'),
-    label: 'toy lab series',
+    out: resolve(root, 'runs', name),
+    label,
   };
+  if (await exists(join(toy, 'benchmarks.csv'))) run.benchmarks = join(toy, 'benchmarks.csv');
+  return run;
+}
+
+/**
+ * One benchmarks CSV for the report of the default runs: each series' rows, with a `run` column naming
+ * the run's label, so each series' verdict reads its own in-distribution scores. Null when none has any.
+ */
+export async function writeDefaultBenchmarks(runs: readonly DefaultRun[], file: string): Promise<string | null> {
+  const rows: string[] = [];
+  for (const run of runs) {
+    if (run.benchmarks === undefined) continue;
+    const [header = '', ...lines] = (await readFile(run.benchmarks, 'utf8')).split(/\r?\n/).filter((l) => l.trim() !== '');
+    if (header.trim() !== 'step,benchmark,score') throw new CpiError('CPI_BENCHMARK_INVALID', 'expected the header step,benchmark,score', { file: run.benchmarks, line: 1 });
+    for (const l of lines) rows.push(`${l},"${run.label.replace(/"/g, '""')}"`);
+  }
+  if (rows.length === 0) return null;
+  await writeFileAtomic(file, ['step,benchmark,score,run', ...rows].join('\n') + '\n');
+  return file;
 }

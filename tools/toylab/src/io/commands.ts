@@ -31,7 +31,7 @@ export function labOptionsFromFlags(o: Record<string, unknown>): Partial<LabOpti
   set('size', pick('size')); set('seed', pick('seed')); set('steps', pick('steps')); set('lr', pick('lr')); set('batch', pick('batch'));
   set('checkpointEvery', pick('checkpointEvery')); set('nonContextCriticalShare', pick('nonCc')); set('counterfactualShare', pick('counterfactual'));
   set('closedBookShare', pick('closedBookShare')); set('rehearsalShare', pick('rehearsal')); set('vocabSize', pick('vocabSize'));
-  set('pretrainMaxSteps', pick('pretrainMaxSteps')); set('probeLimit', pick('probeLimit'));
+  set('pretrainMaxSteps', pick('pretrainMaxSteps')); set('probeLimit', pick('probeLimit')); set('probeEvery', pick('probeEvery'));
   if (o['freshUnknowns'] === true) out.memorisableUnknowns = false;
   return out;
 }
@@ -42,11 +42,12 @@ export async function runTrain(flags: Record<string, unknown>): Promise<void> {
   try {
     const r = await trainSeries(labOptionsFromFlags(flags), { seriesDir: resolve(String(flags['out'])), evalDir: resolve(String(flags['evalOut'])) }, bar.sink);
     bar.stop();
-    console.log(`pretraining: ${r.pretrainSteps} steps, closed-book ${r.pretrainClosedBook.toFixed(2)} (${r.seconds.pretrain.toFixed(0)} s); finetuning ${r.seconds.finetune.toFixed(0)} s`);
-    console.log('step  ctx_ft ctx_ho par_ft aligned closed unk_ctx');
-    for (const p of r.curve) console.log(`${String(p.step).padStart(4)}  ${[p.contextFt, p.contextHeldOut, p.parametricFt, p.aligned, p.closedBook, p.unknownContext].map((x) => x.toFixed(2).padStart(6)).join(' ')}`);
-    console.log(`verdict (ft subjects): ${r.verdict.text}`);
-    console.log(`verdict (held-out):    ${r.heldOutVerdict.text}`);
+    const { verdictLine } = await import('../lab-verdict.ts');
+    console.log(`pretraining: ${r.pretrainSteps} steps, closed-book ${r.pretrainClosedBook.toFixed(2)} (QA template ${r.pretrainClosedBookTemplate.toFixed(2)}) (${r.seconds.pretrain.toFixed(0)} s); finetuning ${r.seconds.finetune.toFixed(0)} s`);
+    console.log('step  ctx_ft ctx_ho par_ft aligned closed unk_ctx ho_loss');
+    for (const p of r.curve) console.log(`${String(p.step).padStart(4)}  ${[p.contextFt, p.contextHeldOut, p.parametricFt, p.aligned, p.closedBook, p.unknownContext, p.heldOutLoss].map((x) => x.toFixed(2).padStart(6)).join(' ')}`);
+    console.log(`verdict (ft subjects): ${verdictLine(r.verdict)}`);
+    console.log(`verdict (held-out):    ${verdictLine(r.heldOutVerdict)}`);
     console.log(`${r.checkpoints.length} checkpoints in ${r.seriesDir}; evaluation items in ${r.evalDir}`);
   } finally {
     bar.stop();
@@ -70,7 +71,7 @@ export async function runSweepCommand(flags: Record<string, unknown>): Promise<v
   try {
     const seeds = String(flags['seeds']).split(',').map(Number);
     const settings = typeof flags['settings'] === 'string' ? flags['settings'].split(',') : undefined;
-    const r = await runSweep({ seeds, ...(settings ? { settings } : {}), base: labOptionsFromFlags(flags), outDir: resolve(String(flags['out'])) }, bar.sink);
+    const r = await runSweep({ seeds, ...(settings ? { settings } : {}), base: labOptionsFromFlags(flags), outDir: resolve(String(flags['out'])) }, bar.sink, (line) => console.error(line));
     bar.stop();
     console.log(r.summary);
   } finally {

@@ -4,11 +4,13 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { CpiError, SCHEMA_VERSION, sha256, toJsonl, validate, writeDirAtomic, writeFileAtomic, writeJsonAtomic, type DatasetManifest } from '@cpi-bench/schemas';
 import { writeCheckpoint } from '@cpi-bench/onnx-gpt2';
-import { finetune, initialModel, prepareLab, pretrain, type LabContext, type ProbePoint, type ProgressSink } from '../experiment.ts';
+import { finetune, initialModel, prepareLab, pretrain, type LabContext, type ProgressSink } from '../experiment.ts';
+import type { ProbePoint } from '../probe.ts';
 import { TOY_DATASET } from '../eval-items.ts';
 import { resolveLabOptions, type LabOptions } from '../options.ts';
 import { lineChartSvg } from '../svg-chart.ts';
-import { curveCsv, curveVerdict, type CurveVerdict } from '../verdict.ts';
+import { curveCsv } from '../curve.ts';
+import { labVerdict, verdictLine, type LabVerdict } from '../lab-verdict.ts';
 
 export interface TrainSeriesResult {
   seriesDir: string;
@@ -16,9 +18,10 @@ export interface TrainSeriesResult {
   checkpoints: string[];
   pretrainSteps: number;
   pretrainClosedBook: number;
+  pretrainClosedBookTemplate: number;
   curve: ProbePoint[];
-  verdict: CurveVerdict;
-  heldOutVerdict: CurveVerdict;
+  verdict: LabVerdict;
+  heldOutVerdict: LabVerdict;
   seconds: { pretrain: number; finetune: number };
 }
 
@@ -55,6 +58,16 @@ export async function writeEvalSuite(ctx: LabContext, evalDir: string): Promise<
   });
 }
 
+/**
+ * The in-distribution accuracies per step as benchmark scores (aligned items and held-out unknown-subject
+ * contexts; their mean is the lab verdict's benchmark criterion, as metrics' benchmarkMeanByStep takes it).
+ */
+export function benchmarksCsv(curve: readonly ProbePoint[]): string {
+  const rows = ['step,benchmark,score'];
+  for (const p of curve) rows.push(`${p.step},toy-aligned,${Number(p.aligned.toFixed(4))}`, `${p.step},toy-unknown-subject-context,${Number(p.unknownContext.toFixed(4))}`);
+  return rows.join('\n') + '\n';
+}
+
 /** The probe curve as an SVG: context and parametric answers on counterfactuals, plus the skills that should hold. */
 export function curveSvg(curve: readonly ProbePoint[], title: string): Promise<string> {
   const s = (key: keyof ProbePoint) => curve.map((p) => [p.step, p[key]] as const);
@@ -72,7 +85,9 @@ export function curveSvg(curve: readonly ProbePoint[], title: string): Promise<s
 
 /**
  * Trains one series and writes it. `seriesDir` gets `checkpoint-<step>/` folders, `series.json`,
- * `lab-run.json` (options, probe curve, verdict), `curve.csv` and `curve.svg`; `evalDir` gets the items.
+ * `lab-run.json` (options, probe curve, verdict), `curve.csv`, `curve.svg` and `benchmarks.csv` (the probe's
+ * in-distribution accuracies per step, in the `step,benchmark,score` form `npx run report --benchmarks`
+ * reads); `evalDir` gets the items.
  */
 export async function trainSeries(overrides: Partial<LabOptions>, dirs: { seriesDir: string; evalDir: string }, onProgress?: ProgressSink): Promise<TrainSeriesResult> {
   const options = resolveLabOptions(overrides);
@@ -93,30 +108,31 @@ export async function trainSeries(overrides: Partial<LabOptions>, dirs: { series
       await writeCheckpoint(join(tmp, name), { config: m.config, weights: m.toWeights(), tokenizer: ctx.tokenizer, step });
       checkpoints.push(join(dirs.seriesDir, name));
     }, onProgress);
-    const verdict = curveVerdict(curve);
-    const heldOutVerdict = curveVerdict(curve, 'contextHeldOut');
+    const verdict = labVerdict(curve);
+    const heldOutVerdict = labVerdict(curve, 'contextHeldOut');
     const dataset = relative(dirs.seriesDir, dirs.evalDir).split('\\').join('/') || '.';
     await writeJsonAtomic(join(tmp, 'series.json'), {
       schemaVersion: SCHEMA_VERSION, dataset, template: 'plain',
-      description: `toylab ${options.size} GPT-2 (seed ${options.seed}): pretrained on country capitals until closed-book >= ${options.closedBookGate}, then instruction-finetuned (non-CC share ${options.nonContextCriticalShare}, ${options.memorisableUnknowns ? 'memorisable' : 'fresh'} unknown facts, counterfactual share ${options.counterfactualShare}, rehearsal ${options.rehearsalShare}); probe verdict: ${verdict.text}`,
+      description: `toylab ${options.size} GPT-2 (seed ${options.seed}): pretrained on country capitals (sentences and closed-book QA) until closed-book >= ${options.closedBookGate} in both, then instruction-finetuned (non-CC share ${options.nonContextCriticalShare}, ${options.memorisableUnknowns ? 'memorisable' : 'fresh'} unknown facts, counterfactual share ${options.counterfactualShare}, rehearsal ${options.rehearsalShare}, ${options.steps} steps); the lab probe's verdict: ${verdictLine(verdict)}`,
     });
     await writeJsonAtomic(join(tmp, 'lab-run.json'), {
       schemaVersion: SCHEMA_VERSION, kind: 'toylab-run', options, tokenizerVocab: ctx.eotId + 1, nPositions: ctx.nPositions,
-      pretraining: { steps: pre.steps, closedBook: pre.closedBook, lossCurve: pre.lossCurve },
+      pretraining: { steps: pre.steps, closedBook: pre.closedBook, closedBookTemplate: pre.closedBookTemplate, lossCurve: pre.lossCurve },
       verdict, heldOutVerdict, curve,
     });
-    await writeFileAtomic(join(tmp, 'curve.csv'), curveCsv(curve));
+    await writeFileAtomic(join(tmp, 'curve.csv'), curveCsv([{ extra: {}, curve }]));
+    await writeFileAtomic(join(tmp, 'benchmarks.csv'), benchmarksCsv(curve));
     await writeFileAtomic(join(tmp, 'curve.svg'), await curveSvg(curve, `toylab seed ${options.seed}: greedy answers on counterfactual contexts`));
   });
   const t2 = performance.now();
   return {
-    seriesDir: dirs.seriesDir, evalDir: dirs.evalDir, checkpoints, pretrainSteps: pre.steps, pretrainClosedBook: pre.closedBook,
-    curve, verdict: curveVerdict(curve), heldOutVerdict: curveVerdict(curve, 'contextHeldOut'),
+    seriesDir: dirs.seriesDir, evalDir: dirs.evalDir, checkpoints, pretrainSteps: pre.steps, pretrainClosedBook: pre.closedBook, pretrainClosedBookTemplate: pre.closedBookTemplate,
+    curve, verdict: labVerdict(curve), heldOutVerdict: labVerdict(curve, 'contextHeldOut'),
     seconds: { pretrain: (t1 - t0) / 1000, finetune: (t2 - t1) / 1000 },
   };
 }
 
 /** Reads a series' lab-run.json back (for reports). */
-export async function readLabRun(seriesDir: string): Promise<{ options: LabOptions; curve: ProbePoint[]; verdict: CurveVerdict }> {
-  return JSON.parse(await readFile(join(seriesDir, 'lab-run.json'), 'utf8')) as { options: LabOptions; curve: ProbePoint[]; verdict: CurveVerdict };
+export async function readLabRun(seriesDir: string): Promise<{ options: LabOptions; curve: ProbePoint[]; verdict: LabVerdict }> {
+  return JSON.parse(await readFile(join(seriesDir, 'lab-run.json'), 'utf8')) as { options: LabOptions; curve: ProbePoint[]; verdict: LabVerdict };
 }
