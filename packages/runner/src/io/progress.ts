@@ -23,9 +23,12 @@ export function terminalProgress(stream: NodeJS.WriteStream): ProgressSink {
   );
   let bar: cliProgress.SingleBar | undefined;
   let done = 0;
-  const t0 = Date.now();
+  let t0 = Date.now();
   return {
+    // One sink may serve several runs (the default benchmark runs two series): each start counts anew.
     start(total) {
+      done = 0;
+      t0 = Date.now();
       bar = multi.create(total, 0, { rate: '0.0' });
     },
     advance(n) {
@@ -69,6 +72,7 @@ export function plainProgress(write: (line: string) => void, o: { intervalMs?: n
   return {
     start(n) {
       total = n;
+      done = 0;
       t0 = last = now();
       write(`running ${n} jobs (items x modes x checkpoints)`);
     },
