@@ -3,11 +3,11 @@
 import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJsonl, toJsonl, validate, type PredictionRecord } from '@cpi-bench/schemas';
+import { toJsonl, validate, type PredictionRecord } from '@cpi-bench/schemas';
 import { resolveRunOptions } from '../src/config.ts';
 import { mergeRun } from '../src/io/merge.ts';
 import { runShard } from '../src/run-shard.ts';
-import { makeItems, makeSeries, tempDir, writeItems } from './fixtures/checkpoints.ts';
+import { makeItems, makeSeries, storedRecords, tempDir, writeItems } from './fixtures/checkpoints.ts';
 
 let root: { dir: string; cleanup: () => Promise<void> };
 let series: string;
@@ -21,7 +21,6 @@ beforeAll(async () => {
 afterAll(() => root.cleanup());
 
 const options = (out: string, data = dataset) => resolveRunOptions({ checkpoints: series, dataset: data, out, device: 'cpu', mode: 'score', batchSize: 4 });
-const storeOf = (dir: string): Promise<PredictionRecord[]> => readJsonl(join(dir, 'predictions.jsonl'), { schema: 'predictionRecord' }).then((r) => r.records.map((l) => l.value));
 
 function asFailure(r: PredictionRecord): PredictionRecord {
   const { candidates: _c, generation: _g, ...head } = r as PredictionRecord & { candidates?: unknown; generation?: unknown };
@@ -39,25 +38,25 @@ describe('mergeRun', () => {
 
     await runShard(options(out), { index: 1, count: 2 });
     const shard0 = join(out, 'shards', 'shard-0-of-2');
-    const records = await storeOf(shard0);
+    const records = await storedRecords(shard0);
     // A worker that redelivered shard 0's cells and failed on all of them: later in merge order, still loses.
     await mkdir(join(out, 'workers', 'w1'), { recursive: true });
     await writeFile(join(out, 'workers', 'w1', 'predictions.jsonl'), toJsonl(records.map(asFailure)));
     // And a key that only ever failed (in shard 1, which the first merge did not see) is kept as the failure it is.
     const shard1 = join(out, 'shards', 'shard-1-of-2');
-    const [onlyFailed, ...rest] = await storeOf(shard1);
+    const [onlyFailed, ...rest] = await storedRecords(shard1);
     await writeFile(join(shard1, 'predictions.jsonl'), toJsonl([asFailure(onlyFailed!), ...rest]));
 
     const full = await mergeRun(out);
     expect(full.complete).toBe(true);
     // Shard 0's keys came three times: in the first merge's predictions.jsonl, in shard 0 and from the worker.
     expect(full.duplicates).toBe(2 * records.length);
-    const merged = await storeOf(out);
+    const merged = await storedRecords(out);
     expect(merged).toHaveLength(2 * 6);
     expect(new Set(merged.map((r) => r.key)).size).toBe(merged.length);
     expect(merged.filter((r) => !r.ok).map((r) => r.key)).toEqual([onlyFailed!.key]);
     // The parts are left as they were.
-    expect((await storeOf(join(out, 'workers', 'w1'))).every((r) => !r.ok)).toBe(true);
+    expect((await storedRecords(join(out, 'workers', 'w1'))).every((r) => !r.ok)).toBe(true);
   });
 
   it('refuses a part of another sweep (another dataset) rather than mixing it in', async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJsonl, validate, type PredictionRecord } from '@cpi-bench/schemas';
 import { resolveRunOptions, runBenchmark, type ProgressSink, type RunOptions } from '../src/index.ts';
-import { makeCheckpoint, makeItems, makeSeries, tempDir, writeItems } from './fixtures/checkpoints.ts';
+import { makeCheckpoint, makeItems, makeSeries, storedRecords, tempDir, writeItems } from './fixtures/checkpoints.ts';
 
 const ITEMS = 12;
 const STEPS = [0, 10, 20];
@@ -26,9 +26,6 @@ function options(out: string, extra: Partial<RunOptions> = {}): RunOptions {
   return resolveRunOptions({ checkpoints: series, dataset, out: join(root.dir, out), device: 'cpu', batchSize: 4, maxNewTokens: 4, ...extra });
 }
 
-async function records(runDir: string): Promise<PredictionRecord[]> {
-  return (await readJsonl(join(runDir, 'predictions.jsonl'), { schema: 'predictionRecord' })).records.map((r) => r.value);
-}
 
 /** (item, step, mode) -> number of records. */
 function counts(rs: readonly PredictionRecord[]): Map<string, number> {
@@ -46,7 +43,7 @@ describe('a run', () => {
   it('writes a complete, valid run folder with one record per item, checkpoint and mode', async () => {
     const summary = await runBenchmark(options('full'));
     expect(summary.jobs).toEqual({ total: ITEMS * STEPS.length * 2, computed: ITEMS * STEPS.length * 2, cached: 0, failed: 0 });
-    const rs = await records(summary.runDir);
+    const rs = await storedRecords(summary.runDir);
     expect(rs).toHaveLength(ITEMS * STEPS.length * 2);
     expect([...counts(rs).values()].every((n) => n === 1)).toBe(true);
     const config = validate('runConfig', JSON.parse(await readFile(join(summary.runDir, 'run-config.json'), 'utf8')));
@@ -85,11 +82,11 @@ describe('a run', () => {
     expect(second.jobs.computed).toBe(ITEMS * STEPS.length * 2 - intact);
     expect(second.droppedOnResume).toBe(torn);
     if (torn) expect(progress.notices.some((n) => n.includes('dropped 1'))).toBe(true);
-    const rs = await records(first.runDir);
+    const rs = await storedRecords(first.runDir);
     expect(rs).toHaveLength(ITEMS * STEPS.length * 2);
     expect([...counts(rs).values()].every((n) => n === 1)).toBe(true);
     // Same results as the uninterrupted run, key for key.
-    const byKey = new Map((await records(join(root.dir, 'full'))).map((r) => [r.key, r]));
+    const byKey = new Map((await storedRecords(join(root.dir, 'full'))).map((r) => [r.key, r]));
     for (const r of rs) expect(r.candidates ?? r.generation).toEqual(byKey.get(r.key)?.candidates ?? byKey.get(r.key)?.generation);
     const third = await runBenchmark(options(out));
     expect(third.jobs.computed).toBe(0);
@@ -103,7 +100,7 @@ describe('a run', () => {
     await makeCheckpoint(join(own, 'checkpoint-10'), { seed: 999, step: 10 });
     const again = await runBenchmark(opts);
     expect(again.checkpoints.map((c) => c.computed)).toEqual([0, ITEMS * 2, 0]);
-    const rs = await records(again.runDir);
+    const rs = await storedRecords(again.runDir);
     expect(rs).toHaveLength(ITEMS * STEPS.length * 2);
     expect([...counts(rs).values()].every((n) => n === 1)).toBe(true);
     const step10 = new Set(rs.filter((r) => r.step === 10).map((r) => r.modelHash));
@@ -114,7 +111,7 @@ describe('a run', () => {
     await runBenchmark(options('no-resume', { mode: 'score' }));
     const again = await runBenchmark(options('no-resume', { mode: 'score', resume: false }));
     expect(again.jobs.computed).toBe(ITEMS * STEPS.length);
-    expect(await records(again.runDir)).toHaveLength(ITEMS * STEPS.length);
+    expect(await storedRecords(again.runDir)).toHaveLength(ITEMS * STEPS.length);
   });
 
   it('stores a failing item as data and goes on', async () => {
@@ -124,7 +121,7 @@ describe('a run', () => {
     const file = await writeItems(join(root.dir, 'bad-item.jsonl'), items);
     const summary = await runBenchmark(options('bad-item', { dataset: file, mode: 'score' }));
     expect(summary.jobs.failed).toBe(STEPS.length);
-    const rs = await records(summary.runDir);
+    const rs = await storedRecords(summary.runDir);
     expect(rs.filter((r) => !r.ok).map((r) => [r.itemId, r.error?.code])).toEqual(STEPS.map(() => [items[0]!.id, 'CPI_CONTINUATION_TOO_LONG']));
     expect(rs.filter((r) => r.ok)).toHaveLength(2 * STEPS.length);
   });

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJsonl } from '@cpi-bench/schemas';
+
 import { assignShards, parseShard, type Cell } from '../src/shard.ts';
 import { mergeRun } from '../src/io/merge.ts';
-import { makeItems, makeSeries, tempDir, writeItems } from './fixtures/checkpoints.ts';
+import { makeItems, makeSeries, storedRecords, tempDir, writeItems } from './fixtures/checkpoints.ts';
 import { comparableReport } from './fixtures/reports.ts';
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url));
@@ -96,7 +96,6 @@ describe('npx run benchmark --shard, then npx run merge', () => {
     SWEEP_TIMEOUT_MS,
   );
 
-
   it(
     '4 shards, one killed and rerun, merge into one record per key and the single run\'s report',
     async () => {
@@ -125,8 +124,8 @@ describe('npx run benchmark --shard, then npx run merge', () => {
       const summary = JSON.parse(done.stdout) as { merge: { complete: boolean; parts: string[]; records: number } };
       expect(summary.merge.parts).toEqual(['shards/shard-0-of-4', 'shards/shard-1-of-4', 'shards/shard-2-of-4', 'shards/shard-3-of-4']);
 
-      const keys = (await readJsonl(join(sharded, 'predictions.jsonl'), { schema: 'predictionRecord' })).records.map((r) => r.value.key);
-      const singleKeys = (await readJsonl(join(single, 'predictions.jsonl'), { schema: 'predictionRecord' })).records.map((r) => r.value.key);
+      const keys = (await storedRecords(sharded)).map((r) => r.key);
+      const singleKeys = (await storedRecords(single)).map((r) => r.key);
       expect(keys.length).toBe(24 * 3 * 2);
       expect(new Set(keys).size).toBe(keys.length);
       expect(keys).toEqual(singleKeys); // same keys, in the order a single run writes them
@@ -137,7 +136,7 @@ describe('npx run benchmark --shard, then npx run merge', () => {
       const twice = await mergeRun(sharded);
       expect(twice.duplicates).toBeGreaterThan(0);
       expect(twice.complete).toBe(true);
-      const after = (await readJsonl(join(sharded, 'predictions.jsonl'), { schema: 'predictionRecord' })).records.map((r) => r.value.key);
+      const after = (await storedRecords(sharded)).map((r) => r.key);
       expect(after).toEqual(keys);
     },
     SWEEP_TIMEOUT_MS,

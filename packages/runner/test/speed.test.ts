@@ -3,11 +3,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJsonl, type PredictionRecord } from '@cpi-bench/schemas';
+import type { PredictionRecord } from '@cpi-bench/schemas';
 import { backendProfile, loadCheckpointSeries, loadOnnxModel, resolveRunOptions, runBenchmark, PHASES } from '../src/index.ts';
 import { autoBatchSize, resolveBatchSize } from '../src/backend/batch-size.ts';
 import { lengthBatches, MAX_PAD } from '../src/backend/batching.ts';
-import { makeCheckpoint, makeItems, tempDir, writeItems } from './fixtures/checkpoints.ts';
+import { makeCheckpoint, makeItems, storedRecords, tempDir, writeItems } from './fixtures/checkpoints.ts';
 
 let root: { dir: string; cleanup: () => Promise<void> };
 let checkpoint: string;
@@ -44,7 +44,7 @@ describe('--batch-size auto', () => {
       const summary = await runBenchmark(resolveRunOptions({ checkpoints: join(root.dir, 'series'), dataset, out: join(root.dir, out), device: 'cpu', batchSize, maxNewTokens: 4, mode: 'both' }));
       expect(summary.jobs.failed).toBe(0);
       runDirs.push(summary.runDir);
-      const rs = (await readJsonl(join(summary.runDir, 'predictions.jsonl'), { schema: 'predictionRecord' })).records.map((r) => r.value);
+      const rs = await storedRecords(summary.runDir);
       return rs.sort((a, b) => a.key.localeCompare(b.key));
     };
     const auto = await run('auto', 'auto');

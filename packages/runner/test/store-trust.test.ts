@@ -5,10 +5,10 @@ import { cp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getPromptTemplate } from '@cpi-bench/generator';
-import { readJsonl, type PredictionRecord } from '@cpi-bench/schemas';
+
 import { loadOnnxModel, MAX_ATTEMPTS, resolveRunOptions, runBenchmark, type LanguageModel, type RunOptions } from '../src/index.ts';
 import { defaultOutFor } from '../src/io/run-folder.ts';
-import { makeItems, makeSeries, tempDir, writeItems } from './fixtures/checkpoints.ts';
+import { makeItems, makeSeries, storedRecords, tempDir, writeItems } from './fixtures/checkpoints.ts';
 
 const ITEMS = 6;
 const STEPS = [0, 10];
@@ -28,14 +28,10 @@ function options(out: string, extra: Partial<RunOptions> = {}): RunOptions {
   return resolveRunOptions({ checkpoints: series, dataset, out: join(root.dir, out), device: 'cpu', batchSize: 4, maxNewTokens: 4, ...extra });
 }
 
-async function records(runDir: string): Promise<PredictionRecord[]> {
-  return (await readJsonl(join(runDir, 'predictions.jsonl'), { schema: 'predictionRecord' })).records.map((r) => r.value);
-}
-
 describe('the key is the request', () => {
   it('recomputes every prediction when a template text changes under the same id', async () => {
     const first = await runBenchmark(options('template-edit'));
-    const firstKeys = new Set((await records(first.runDir)).map((r) => r.key));
+    const firstKeys = new Set((await storedRecords(first.runDir)).map((r) => r.key));
     const plain = getPromptTemplate('plain');
     const saved = { text: plain.text, closedBookText: plain.closedBookText };
     plain.text = saved.text.replace('Answer:', 'A:');
@@ -44,7 +40,7 @@ describe('the key is the request', () => {
       const second = await runBenchmark(options('template-edit'));
       expect(second.jobs.cached).toBe(0);
       expect(second.jobs.computed).toBe(ITEMS * STEPS.length * 2);
-      const rs = await records(second.runDir);
+      const rs = await storedRecords(second.runDir);
       // One record per item, step and mode, none of them from the old prompt.
       expect(rs).toHaveLength(ITEMS * STEPS.length * 2);
       expect(rs.filter((r) => firstKeys.has(r.key))).toEqual([]);
@@ -73,7 +69,7 @@ describe('a failure is never cached', () => {
     }
     // First run: everything; then only the failing item at each step, until it has failed 3 times.
     expect(computed).toEqual([3 * STEPS.length, STEPS.length, STEPS.length, 0]);
-    const rs = await records(join(root.dir, 'retry'));
+    const rs = await storedRecords(join(root.dir, 'retry'));
     expect(rs).toHaveLength(3 * STEPS.length); // one record per key: the last attempt replaced the earlier ones
     expect(rs.filter((r) => !r.ok).map((r) => r.attempt)).toEqual(STEPS.map(() => MAX_ATTEMPTS));
   });
@@ -92,7 +88,7 @@ describe('a failure is never cached', () => {
     expect(first.jobs.failed).toBe(ITEMS * STEPS.length);
     const second = await runBenchmark(opts);
     expect(second.jobs.computed).toBe(first.jobs.failed);
-    const rs = await records(second.runDir);
+    const rs = await storedRecords(second.runDir);
     expect(rs).toHaveLength(ITEMS * STEPS.length);
     expect(rs.every((r) => r.ok)).toBe(true);
     expect(rs.filter((r) => r.attempt === 2)).toHaveLength(first.jobs.failed);
