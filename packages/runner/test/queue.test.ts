@@ -10,8 +10,7 @@ import { promisify } from 'node:util';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJsonl } from '@cpi-bench/schemas';
-import { makeItems, makeSeries, tempDir, writeItems } from './fixtures/checkpoints.ts';
+import { makeItems, makeSeries, storedRecords, tempDir, writeItems } from './fixtures/checkpoints.ts';
 import { findRedisServer, redisRequired, startRedis, type RedisServer } from './fixtures/redis.ts';
 import { comparableReport } from './fixtures/reports.ts';
 
@@ -78,10 +77,13 @@ describe('npx run enqueue + npx run worker (BullMQ on Redis)', () => {
       events.on('stalled', ({ jobId }) => stalled.push(jobId));
       try {
         const workers = [worker(redis.url), worker(redis.url), worker(redis.url)];
-        // Killed right after its first job: it is then holding the next one.
+        // Killed once its first job is done and it has taken the next (its second "active" line): it then
+        // holds a job's lock, so that job must stall and return to the queue. Waiting for the line, not for
+        // time, keeps this true on a loaded machine.
         await new Promise<void>((killed) => {
           const poll = setInterval(() => {
-            if (!/^done /m.test(workers[0]!.stderr())) return;
+            const said = workers[0]!.stderr();
+            if (!/^done /m.test(said) || (said.match(/^active /gm) ?? []).length < 2) return;
             clearInterval(poll);
             process.kill(-workers[0]!.child.pid!, 'SIGKILL');
             killed();
@@ -103,8 +105,8 @@ describe('npx run enqueue + npx run worker (BullMQ on Redis)', () => {
         connection.disconnect();
       }
 
-      const keys = (await readJsonl(join(queued, 'predictions.jsonl'), { schema: 'predictionRecord' })).records.map((r) => r.value.key);
-      const singleKeys = (await readJsonl(join(single, 'predictions.jsonl'), { schema: 'predictionRecord' })).records.map((r) => r.value.key);
+      const keys = (await storedRecords(queued)).map((r) => r.key);
+      const singleKeys = (await storedRecords(single)).map((r) => r.key);
       expect(keys.length).toBe(24 * 3 * 2);
       expect(new Set(keys).size).toBe(keys.length);
       expect(keys).toEqual(singleKeys);

@@ -51,6 +51,8 @@ export async function startWorker(queueUrl: string, settings: WorkerSettings = {
   });
   let completed = 0;
   let failed = 0;
+  // Said when a job is taken (its lock held): what a watcher needs to know a worker is mid-job.
+  worker.on('active', (job: Job) => say(`active ${job.id}`));
   worker.on('completed', (job: Job) => {
     completed++;
     say(`done ${job.id}: ${JSON.stringify(job.returnvalue)}`);
