@@ -7,7 +7,7 @@ export { partsOf, splitPassage, textOf, MIN_PASSAGE_WORDS } from './parts.ts';
 export type { ExampleParts } from './parts.ts';
 export { buildEntityMatcher, DEFAULT_STOP_WORDS, ENTITY_MATCHER_DEFAULTS } from './entities.ts';
 export type { EntityMatcher, EntityMatcherOptions } from './entities.ts';
-export { lossRequests, exampleHash } from './losses.ts';
+export { lossRequests, lossTemplate, exampleHash, STANFORD_ALPACA_PROMPT } from './losses.ts';
 export type { LossRecord, LossRequest, LossTable, TargetLoss } from './losses.ts';
 export { buildEvalIndex, leakOf, assertNoEvalLeak } from './core/leak-guard.ts';
 export type { EvalIndex } from './core/leak-guard.ts';

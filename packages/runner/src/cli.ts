@@ -80,6 +80,7 @@ program
   .requiredOption('--data <file>', 'finetuning data: Alpaca, chat or ShareGPT, JSON array or JSONL')
   .requiredOption('--out <file>', 'losses JSONL (appended to: a rerun resumes; to recompute, use a new file)')
   .addOption(new Option('--format <format>', 'data format (default: detected)').choices(['auto', 'alpaca', 'chat', 'sharegpt']).default('auto'))
+  .option('--template <id>', 'prompt form the targets are scored in: stanford-alpaca (Alpaca\'s train.py, default) or a text template (plain, alpaca, tulu, ...) your finetuning uses')
   .option('--batch-size <n>', 'examples per inference call (default: 8)')
   .addOption(new Option('--device <device>', 'auto tries CUDA, then the CPU').choices(['auto', 'cpu', 'cuda']))
   .option('--threads <n>', 'onnxruntime intra-op threads')

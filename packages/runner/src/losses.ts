@@ -2,7 +2,7 @@
 // mean per-token loss of its target with its context and without it, from one (base) checkpoint, on the
 // same backend as the benchmark. Batched; resumable (appends whole lines and skips examples already done).
 import { mkdir, rm, stat } from 'node:fs/promises';
-import { exampleHash, lossRequests, readExamples, type DataFormat, type Example, type LossRecord, type TargetLoss } from '@cpi-bench/mitigations';
+import { STANFORD_ALPACA_PROMPT, exampleHash, lossRequests, lossTemplate, readExamples, type DataFormat, type Example, type LossRecord, type TargetLoss } from '@cpi-bench/mitigations';
 import { CpiError, appendJsonl, readJsonl, toJsonl, writeFileAtomic } from '@cpi-bench/schemas';
 import { loadOnnxModel } from './backend/onnx.ts';
 import type { DeviceChoice, LanguageModel, ScoreRequest, ScoreResult } from './backend/types.ts';
@@ -23,6 +23,11 @@ export interface LossesOptions {
   threads?: number | undefined;
   /** @default 'auto' */
   format?: DataFormat | 'auto' | undefined;
+  /**
+   * The prompt form the targets are scored in: Stanford Alpaca's training prompt, or a generator template
+   * (`plain`, `alpaca`, `tulu`, ...) for data finetuned in that form. @default 'stanford-alpaca'
+   */
+  template?: string | undefined;
   /** Told after each batch. */
   onProgress?: ((done: number) => void) | undefined;
   onNotice?: ((message: string) => void) | undefined;
@@ -42,8 +47,8 @@ const targetLoss = (r: ScoreResult): TargetLoss | { code: string; message: strin
   r.ok ? { loss: -r.logprob / r.tokenCount, tokens: r.tokenCount } : r.error;
 
 /** The LossRecord of one example from its scored requests (with context first when there is one). */
-function toRecord(example: Example, hash: string, model: string, results: readonly ScoreResult[], hasContext: boolean): LossRecord {
-  const base = { schemaVersion: 1 as const, index: example.index, hash, model };
+function toRecord(example: Example, hash: string, model: string, template: string, results: readonly ScoreResult[], hasContext: boolean): LossRecord {
+  const base = { schemaVersion: 1 as const, index: example.index, hash, model, ...(template === STANFORD_ALPACA_PROMPT ? {} : { template }) };
   const losses = results.map(targetLoss);
   const failed = losses.find((l): l is { code: string; message: string } => !('loss' in l));
   if (failed) return { ...base, ok: false, error: failed };
@@ -52,7 +57,7 @@ function toRecord(example: Example, hash: string, model: string, results: readon
 }
 
 /** The indices `out` already holds, checked against this model (a torn last line is removed). */
-async function alreadyDone(out: string, model: string): Promise<Map<number, string>> {
+async function alreadyDone(out: string, model: string, template: string): Promise<Map<number, string>> {
   const exists = await stat(out).then(() => true, () => false);
   const done = new Map<number, string>();
   if (!exists) return done;
@@ -65,6 +70,11 @@ async function alreadyDone(out: string, model: string): Promise<Map<number, stri
     if (r.model !== model) {
       throw new CpiError('CPI_LOSSES_OTHER_CHECKPOINT', `${out} holds losses from another checkpoint (line ${line}); a losses file is for one base model`, {
         file: out, line, hint: 'write the losses of this checkpoint to a new --out file',
+      });
+    }
+    if ((r.template ?? STANFORD_ALPACA_PROMPT) !== template) {
+      throw new CpiError('CPI_LOSSES_OTHER_TEMPLATE', `${out} holds losses scored in the ${r.template ?? STANFORD_ALPACA_PROMPT} prompt form (line ${line}), not ${template}; one losses file is for one prompt form`, {
+        file: out, line, hint: 'write the losses of this --template to a new --out file',
       });
     }
     done.set(r.index, r.hash);
@@ -86,22 +96,25 @@ export async function computeLosses(options: LossesOptions): Promise<LossesSumma
   }
   const checkpoint = checkpoints[0]!;
   const model = checkpoint.manifest.modelHash;
+  const template = options.template ?? STANFORD_ALPACA_PROMPT;
+  // An unknown or chat template is refused before the lock and the model are taken.
+  if (template !== STANFORD_ALPACA_PROMPT) lossTemplate(template);
   // One writer per losses file: a second run on the same --out would interleave or cut its lines. The
   // run lock lives in a folder of its own beside the file, so other files in that folder stay free.
   const lockDir = `${options.out}.lock`;
   await mkdir(lockDir, { recursive: true });
   const lock = await acquireRunLock(lockDir);
   try {
-    return await computeLocked(options, checkpoint, model, started);
+    return await computeLocked(options, checkpoint, model, template, started);
   } finally {
     await lock.release();
     await rm(lockDir, { recursive: true, force: true });
   }
 }
 
-async function computeLocked(options: LossesOptions, checkpoint: ResolvedCheckpoint, model: string, started: number): Promise<LossesSummary> {
+async function computeLocked(options: LossesOptions, checkpoint: ResolvedCheckpoint, model: string, template: string, started: number): Promise<LossesSummary> {
   // Always resumes: the examples `out` already has are skipped (to recompute, write to a new file).
-  const done = await alreadyDone(options.out, model);
+  const done = await alreadyDone(options.out, model, template);
   const batchSize = options.batchSize ?? 8;
   let lm: LanguageModel | undefined;
   const summary: LossesSummary = { out: options.out, examples: 0, computed: 0, cached: 0, failed: 0, device: null, seconds: 0 };
@@ -114,7 +127,7 @@ async function computeLocked(options: LossesOptions, checkpoint: ResolvedCheckpo
     const results = await lm.scoreContinuations(batch.flatMap((b) => b.requests), { batchSize: 2 * batchSize });
     let at = 0;
     const records = batch.map((b) => {
-      const record = toRecord(b.example, b.hash, model, results.slice(at, (at += b.requests.length)), b.hasContext);
+      const record = toRecord(b.example, b.hash, model, template, results.slice(at, (at += b.requests.length)), b.hasContext);
       if (!record.ok) summary.failed++;
       return record;
     });
@@ -140,7 +153,7 @@ async function computeLocked(options: LossesOptions, checkpoint: ResolvedCheckpo
         summary.cached++;
         continue;
       }
-      const { withContext, withoutContext } = lossRequests(example.record, format);
+      const { withContext, withoutContext } = lossRequests(example.record, format, template);
       batch.push({ example, hash, requests: withContext ? [withContext, withoutContext] : [withoutContext], hasContext: withContext !== undefined });
       if (batch.length >= batchSize) await flush();
     }

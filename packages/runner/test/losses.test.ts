@@ -67,6 +67,25 @@ describe('npx run losses', () => {
     }
   });
 
+  it('--template plain scores the target in the plain prompt form the finetuning uses (after a space), and a file of another form is refused', async () => {
+    const out = join(root.dir, 'plain-losses.jsonl');
+    const summary = await computeLosses({ checkpoint: fixture.dir, data, out, batchSize: 3, device: 'cpu', template: 'plain' });
+    expect(summary).toMatchObject({ examples: 5, computed: 5, failed: 0 });
+    const records = await readRecords(out);
+    const first = records.find((r) => r.index === 0);
+    if (!first?.ok) throw new Error('example 0 failed');
+    expect(first.template).toBe('plain');
+    const withContext = referenceLoss('Context: The capital of France is Lyon.\nQuestion: What is the capital?\nAnswer:', ' Lyon');
+    const without = referenceLoss('Question: What is the capital?\nAnswer:', ' Lyon');
+    expect(first.withContext?.loss).toBeCloseTo(withContext.loss, 4);
+    expect(first.withContext?.tokens).toBe(withContext.tokens);
+    expect(first.withoutContext.loss).toBeCloseTo(without.loss, 4);
+    // Resuming this file in the default (Stanford Alpaca) form would mix two prompt forms in one table.
+    await expect(computeLosses({ checkpoint: fixture.dir, data, out, device: 'cpu' })).rejects.toMatchObject({ code: 'CPI_LOSSES_OTHER_TEMPLATE' });
+    await expect(computeLosses({ checkpoint: fixture.dir, data, out: join(root.dir, 'chat.jsonl'), device: 'cpu', template: 'chat' })).rejects.toMatchObject({ code: 'CPI_INVALID_OPTION' });
+    await expect(computeLosses({ checkpoint: fixture.dir, data, out: join(root.dir, 'nope.jsonl'), device: 'cpu', template: 'nope' })).rejects.toMatchObject({ code: 'CPI_UNKNOWN_TEMPLATE' });
+  });
+
   it('resumes after a cut (torn last line ignored), and refuses a file from another checkpoint', async () => {
     const full = await readFile(join(root.dir, 'losses.jsonl'), 'utf8');
     const out = join(root.dir, 'cut.jsonl');

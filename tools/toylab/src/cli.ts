@@ -1,6 +1,7 @@
 // `npx toylab`: parse arguments, build one options object, call the library once, set the exit code.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { describeCliError, throwParseErrors } from '@cpi-bench/schemas';
+import { MITIGATION_ARMS } from './mitigation-arms.ts';
 
 const program = throwParseErrors(new Command('toylab')).description('The toy checkpoint lab: a tiny GPT-2 instruction-finetuned into an ONNX checkpoint series, and the paper\'s one-layer theory model.');
 const num = (v: string): number => {
@@ -9,12 +10,20 @@ const num = (v: string): number => {
   return n;
 };
 /** With --json, a command prints one JSON summary on stdout instead of its table and progress bar. */
-const json = async (command: 'train' | 'theory' | 'sweep', o: Record<string, unknown>): Promise<boolean> => {
+const json = async (command: 'train' | 'theory' | 'sweep' | 'mitigations', o: Record<string, unknown>): Promise<boolean> => {
   if (!o['json']) return false;
   const { runJsonCommand } = await import('./io/json-commands.ts');
   process.stdout.write(JSON.stringify(await runJsonCommand(command, o)) + '\n');
   return true;
 };
+
+/** The options of the multi-run commands (sweep, mitigations): seeds, steps, probe interval, model size. */
+const gridOptions = (command: Command): Command => command
+  .option('--seeds <list>', 'comma-separated seeds', '0,1,2')
+  .option('--steps <n>', 'finetuning steps', num, 2400)
+  .option('--checkpoint-every <n>', 'probe every n steps', num, 100)
+  .option('--probe-limit <n>', 'counterfactual probe items per pool (0 = all)', num)
+  .addOption(new Option('--size <size>', 'model size').choices(['tiny', 'small']));
 
 program.command('train').description('pretrain until the closed-book gate holds, finetune, save ONNX checkpoints and the evaluation items')
   .option('--out <dir>', 'series folder (replaced; it must be new, empty or a previous toylab series)', 'datasets/toy-series')
@@ -53,19 +62,26 @@ program.command('theory').description("run the paper's §5 one-layer model (C, C
     await runTheoryCommand(o);
   });
 
-program.command('sweep').description('pretrain once per seed, finetune each lab setting from it, write the lab report (resumes: runs already in --out are kept)')
+gridOptions(program.command('sweep').description('pretrain once per seed, finetune each lab setting from it, write the lab report (resumes: runs already in --out are kept)'))
   .option('--out <dir>', 'report folder', 'docs/toylab/sweep')
-  .option('--seeds <list>', 'comma-separated seeds', '0,1,2')
   .option('--settings <list>', 'comma-separated setting ids (default: all)')
-  .option('--steps <n>', 'finetuning steps', num, 2400)
-  .option('--checkpoint-every <n>', 'probe every n steps', num, 100)
-  .option('--probe-limit <n>', 'counterfactual probe items per pool (0 = all)', num)
-  .addOption(new Option('--size <size>', 'model size').choices(['tiny', 'small']))
   .option('--json', 'print one JSON summary on stdout')
   .action(async (o: Record<string, unknown>) => {
     if (await json('sweep', o)) return;
     const { runSweepCommand } = await import('./io/commands.ts');
     await runSweepCommand(o);
+  });
+
+gridOptions(program.command('mitigations')).description("the mitigation proof: per seed pretrain once, transform the baseline finetuning file with each of the product's mitigations, finetune on each, write the report (resumes: runs already in --out are kept)")
+  .option('--out <dir>', 'report folder (run files in runs/, the report beside them)', 'docs/mitigations')
+  .option('--work <dir>', 'scratch folder: pretrained checkpoints, data files, losses', 'runs/toylab-mitigations')
+  .option('--arms <list>', `comma-separated arms (default: all): ${MITIGATION_ARMS.map((a) => a.id).join(', ')}`)
+  .option('--report-only', 'only rebuild the report from the run files in --out')
+  .option('--json', 'print one JSON summary on stdout')
+  .action(async (o: Record<string, unknown>) => {
+    if (await json('mitigations', o)) return;
+    const { runMitigationsCommand } = await import('./io/commands.ts');
+    await runMitigationsCommand(o);
   });
 
 program.command('sweep-merge').description('merge sweep folders (e.g. one per seed) into one report')
@@ -79,14 +95,16 @@ program.command('sweep-merge').description('merge sweep folders (e.g. one per se
     console.log((await mergeSweeps(o.in.split(',').map((d) => resolve(d)), resolve(o.out), series)).summary);
   });
 
-program.command('readme').description('regenerate the numbers of docs/toylab/README.md from the committed data files')
+program.command('readme').description('regenerate the numbers of docs/toylab/README.md, docs/mitigations/README.md and the README\'s mitigation summary from the committed data files')
   .option('--root <dir>', 'repository root', '.')
   .option('--check', 'only report whether the README is up to date (exit 1 if not)')
   .action(async (o: { root: string; check?: boolean }) => {
     const { regenerateReadme } = await import('./io/readme.ts');
-    const r = await regenerateReadme(o.root, { check: o.check === true });
-    console.log(r.changed ? (o.check ? `${r.file} is out of date: run npx toylab readme` : `updated ${r.file}`) : `${r.file} is up to date`);
-    if (r.changed && o.check) process.exitCode = 1;
+    const { regenerateMitigationDocs } = await import('./io/mitigation-docs.ts');
+    for (const r of [await regenerateReadme(o.root, { check: o.check === true }), ...(await regenerateMitigationDocs(o.root, { check: o.check === true }))]) {
+      console.log(r.changed ? (o.check ? `${r.file} is out of date: run npx toylab readme` : `updated ${r.file}`) : `${r.file} is up to date`);
+      if (r.changed && o.check) process.exitCode = 1;
+    }
   });
 
 try {

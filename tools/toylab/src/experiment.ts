@@ -4,7 +4,7 @@
 import { CpiError, type ConflictItem } from '@cpi-bench/schemas';
 import { buildByteLevelTokenizer, encode, tokenizerVocabSize, type TokenizerJson } from '@cpi-bench/onnx-gpt2';
 import { buildEvalItems } from './eval-items.ts';
-import { finetuneRow, pretrainRow, toBatch } from './examples.ts';
+import { finetuneRow, pretrainRow, toBatch, type Row } from './examples.ts';
 import { buildWorld, closedBookQaTexts, contextSentence, factSentences, plainPrompt, questionFor, type ToyWorld } from './facts.ts';
 import { Adam } from './model/adam.ts';
 import { TinyGpt } from './model/tiny-gpt.ts';
@@ -87,8 +87,16 @@ export async function pretrain(model: TinyGpt, ctx: LabContext, onProgress?: Pro
 /**
  * Finetunes a copy of `base`; calls `onCheckpoint` at step 0 and every `checkpointEvery` steps (and at the
  * last step) with the model and its probe. Returns the probe curve (also probed every `probeEvery` steps).
+ * Finetuning rows are drawn from the options' mix, or uniformly from `data` when given (a finetuning file,
+ * e.g. after a mitigation: `finetune-data.ts`), or from `data(step)` when the file changes during finetuning.
  */
-export async function finetune(base: TinyGpt, ctx: LabContext, onCheckpoint: (step: number, model: TinyGpt, point: ProbePoint) => Promise<void>, onProgress?: ProgressSink): Promise<ProbePoint[]> {
+export async function finetune(base: TinyGpt, ctx: LabContext, onCheckpoint: (step: number, model: TinyGpt, point: ProbePoint) => Promise<void>, onProgress?: ProgressSink, data?: readonly Row[] | ((step: number) => readonly Row[])): Promise<ProbePoint[]> {
+  const rowsAt = (step: number): readonly Row[] | undefined => {
+    const rows = typeof data === 'function' ? data(step) : data;
+    if (rows !== undefined && rows.length === 0) throw new CpiError('CPI_TOYLAB_EMPTY_DATA', 'the finetuning data holds no examples', { hint: 'a filter dropped every example; loosen it' });
+    return rows;
+  };
+  rowsAt(1);
   const o = ctx.options;
   const model = base.clone();
   const rng = createRng(o.seed + 3);
@@ -101,7 +109,8 @@ export async function finetune(base: TinyGpt, ctx: LabContext, onCheckpoint: (st
   let running = 0, n = 0;
   for (let step = 1; step <= o.steps; step++) {
     model.zeroGrad();
-    const ft = Array.from({ length: o.batch - rehearsalRows }, () => finetuneRow(ctx, rng));
+    const pool = rowsAt(step);
+    const ft = Array.from({ length: o.batch - rehearsalRows }, () => (pool ? rng.pick(pool) : finetuneRow(ctx, rng)));
     // Rehearsal rows are a separate batch so short sentences are not padded to prompt length; both
     // losses are weighted by their rows, as one batch of mixed rows would be.
     let loss = model.lossAndGradScaled(toBatch(ft), (o.batch - rehearsalRows) / o.batch);

@@ -87,6 +87,11 @@ export function questionFor(subject: string): string {
   return `What is the capital of ${subject}?`;
 }
 
+/** The subject of a `questionFor` question (undefined for any other text). */
+export function subjectOfQuestion(question: string): string | undefined {
+  return /^What is the capital of (.+)\?$/.exec(question)?.[1];
+}
+
 /** The `plain` prompt template (packages/generator), without the answer and with no trailing space. */
 export function plainPrompt(question: string, context?: string): string {
   return context === undefined ? `Question: ${question}\nAnswer:` : `Context: ${context}\nQuestion: ${question}\nAnswer:`;

@@ -3,6 +3,7 @@
 // io/sweep.ts runs and writes it.
 import type { ProbePoint } from './probe.ts';
 import { curveCsv } from './curve.ts';
+import { f2, pm, pv } from './format.ts';
 import { inDistribution, labVerdict, type LabVerdict } from './lab-verdict.ts';
 import type { LabOptions } from './options.ts';
 import { lineChartSvg, type ChartSeries } from './svg-chart.ts';
@@ -21,15 +22,6 @@ export const SWEEP_SETTINGS: readonly SweepSetting[] = [
 
 export interface SweepRun { setting: string; seed: number; pretrainSteps: number; curve: ProbePoint[]; verdict: LabVerdict; heldOutVerdict: LabVerdict; seconds: number }
 
-const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-const sd = (xs: readonly number[]): number => {
-  if (xs.length < 2) return 0;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
-};
-const pm = (xs: readonly number[]): string => `${mean(xs).toFixed(2)} ± ${sd(xs).toFixed(2)}`;
-const f2 = (x: number): string => x.toFixed(2);
-const pv = (p: number | null): string => (p === null ? '–' : p < 0.001 ? '< 0.001' : p.toFixed(3));
 
 /** A run with the product's verdict on its curve (finetuning subjects and held-out known subjects). */
 export function sweepRun(setting: string, seed: number, pretrainSteps: number, curve: ProbePoint[], seconds: number): SweepRun {

@@ -1,5 +1,7 @@
 // Option-parser errors of `npx toylab` exit 2 with CPI_USAGE, like every other bad input.
 import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -28,8 +30,6 @@ describe('npx toylab, numbers and --json', () => {
 
   it('theory --json prints one JSON summary', async () => {
     const { mkdtemp, rm } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const dir = await mkdtemp(join(tmpdir(), 'toylab-json-'));
     try {
       const r = spawnSync(process.execPath, [BIN, 'theory', '--json', '--steps', '50', '--out', dir], { encoding: 'utf8', timeout: CLI_TIMEOUT_MS });
@@ -40,5 +40,15 @@ describe('npx toylab, numbers and --json', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }, CLI_TIMEOUT_MS);
+
+  it('mitigations: an unknown arm is a coded error before any training; a report of no runs is refused', () => {
+    const bad = spawnSync(process.execPath, [BIN, 'mitigations', '--arms', 'nope', '--seeds', '0'], { encoding: 'utf8', timeout: CLI_TIMEOUT_MS });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('CPI_TOYLAB_BAD_OPTION');
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+    const empty = spawnSync(process.execPath, [BIN, 'mitigations', '--report-only', '--json', '--out', join(tmpdir(), 'toylab-no-such-report')], { encoding: 'utf8', timeout: CLI_TIMEOUT_MS });
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toContain('CPI_TOYLAB_NO_RUNS');
   }, CLI_TIMEOUT_MS);
 });

@@ -12,6 +12,7 @@ export interface LossesFlags {
   device?: DeviceChoice;
   threads?: string;
   format: string;
+  template?: string;
   json?: boolean;
 }
 
@@ -33,6 +34,7 @@ export async function losses(flags: LossesFlags, io: { stdout: NodeJS.WriteStrea
     threads: positiveInt('threads', flags.threads),
     device: flags.device,
     format: parseFormatOption(flags.format),
+    template: flags.template,
     onNotice: say,
     onProgress: flags.json ? undefined : (done) => {
       if (done - last >= 1000) (last = done), say(`${done} examples`);

@@ -78,3 +78,23 @@ export async function runSweepCommand(flags: Record<string, unknown>): Promise<v
     bar.stop();
   }
 }
+
+export async function runMitigationsCommand(flags: Record<string, unknown>): Promise<void> {
+  const { runMitigationLab, writeMitigationReport } = await import('./mitigation-lab.ts');
+  const { effectsMarkdown } = await import('../mitigation-report.ts');
+  const outDir = resolve(String(flags['out']));
+  if (flags['reportOnly'] === true) {
+    console.log(effectsMarkdown(await writeMitigationReport(outDir)));
+    return;
+  }
+  const bar = progressBar();
+  try {
+    const seeds = String(flags['seeds']).split(',').map(Number);
+    const arms = typeof flags['arms'] === 'string' ? flags['arms'].split(',') : undefined;
+    const runs = await runMitigationLab({ seeds, ...(arms ? { arms } : {}), base: labOptionsFromFlags(flags), outDir, workDir: resolve(String(flags['work'])) }, bar.sink, (line) => console.error(line));
+    bar.stop();
+    console.log(effectsMarkdown(runs));
+  } finally {
+    bar.stop();
+  }
+}

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import { labOptionsFromFlags } from './commands.ts';
 
-type Command = 'train' | 'theory' | 'sweep';
+type Command = 'train' | 'theory' | 'sweep' | 'mitigations';
 
 /** Runs `command` and returns its summary as a JSON-ready value. */
 export async function runJsonCommand(command: Command, flags: Record<string, unknown>): Promise<unknown> {
@@ -19,6 +19,13 @@ export async function runJsonCommand(command: Command, flags: Record<string, unk
     const scenarios = runTheoryScenarios(overrides);
     const files = await writeTheoryFiles(scenarios, resolve(String(flags['out'])));
     return { files, theory: theoryJson(scenarios) };
+  }
+  if (command === 'mitigations') {
+    const { runMitigationLab, writeMitigationReport } = await import('./mitigation-lab.ts');
+    const { armEffects, summarizeRun } = await import('../mitigation-report.ts');
+    const outDir = resolve(String(flags['out']));
+    const runs = flags['reportOnly'] === true ? await writeMitigationReport(outDir) : await runMitigationLab({ seeds: String(flags['seeds']).split(',').map(Number), ...(typeof flags['arms'] === 'string' ? { arms: flags['arms'].split(',') } : {}), base: labOptionsFromFlags(flags), outDir, workDir: resolve(String(flags['work'])) });
+    return { runs: runs.map(summarizeRun), effects: armEffects(runs) };
   }
   const { runSweep } = await import('./sweep.ts');
   const seeds = String(flags['seeds']).split(',').map(Number);
