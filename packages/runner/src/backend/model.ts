@@ -1,14 +1,15 @@
 // A loaded checkpoint answering batched score and generate requests: lm-evaluation-harness's boundary,
-// prompts shared through the KV cache, greedy decoding with the model's own stop ids. onnxruntime is
-// reached only through the Runtime that onnx.ts (the one binding) hands in.
+// prompts shared through the KV cache; greedy decoding with the model's own stop ids is in greedy.ts.
+// onnxruntime is reached only through the Runtime that onnx.ts (the one binding) hands in.
 import { join } from 'node:path';
 import { CpiError } from '@cpi-bench/schemas';
 import { continuationTokens, joinBoundary } from './boundary.ts';
-import { answerText, argmax, tokenLogprob } from './logits.ts';
+import { tokenLogprob } from './logits.ts';
 import { GraphIO } from './graph-io.ts';
+import { failure, greedyBatch, type Decoder } from './greedy.ts';
 import { backendProfile as prof } from './profile.ts';
 import { lengthBatches } from './batching.ts';
-import type { Runtime, Session, Tensor, Tokenizer } from './onnx.ts';
+import type { Runtime, Session, Tokenizer } from './onnx.ts';
 import type { CheckpointFiles } from './types.ts';
 import type {
   EncodeOptions,
@@ -26,11 +27,6 @@ import type {
 const ENCODE_CACHE_MAX = 200_000;
 let encodeCache: { tokenizerHash: string; ids: Map<string, number[]> } | undefined;
 
-
-
-function failure(code: `CPI_${string}`, message: string): ItemFailure {
-  return { ok: false, error: { code, message } };
-}
 
 interface PreparedScore {
   index: number;
@@ -290,85 +286,21 @@ export class OnnxLanguageModel implements LanguageModel {
     // Without a position_ids input the graph counts positions from 0 at the first column, so left padding
     // would shift them: such graphs only batch prompts of equal length.
     const batches = lengthBatches(todo, (e) => e.ids.length, options.batchSize, (batch, e) => this.graph.hasPositionIds || batch[0]!.ids.length === e.ids.length);
+    const decoder: Decoder = {
+      session: this.session, runtime: this.runtime, io: this.io, useCache: this.graph.hasPastKeyValues && this.checkpoint.config.useCache,
+      padId: this.padId, maxLength: this.maxLength, stopIds: this.stopIds, decode: (tokens) => this.decode(tokens),
+    };
     for (const batch of batches) {
-      const out = await this.generateBatch(
-        batch.map((b) => b.ids),
-        options,
-      );
+      const out = await greedyBatch(decoder, batch.map((b) => b.ids), options);
       batch.forEach((b, row) => (results[b.index] = out[row]!));
     }
     return results;
-  }
-
-  private async generateBatch(prompts: number[][], options: GenerateOptions): Promise<GenerateResult[]> {
-    const width = Math.max(...prompts.map((p) => p.length));
-    let ids = prompts.map((p) => [...new Array<number>(width - p.length).fill(this.padId), ...p]);
-    const mask = prompts.map((p) => [...new Array<number>(width - p.length).fill(0), ...new Array<number>(p.length).fill(1)]);
-    const generated: number[][] = prompts.map(() => []);
-    const done: (GenerateResult | undefined)[] = prompts.map(() => undefined);
-    const maxNew = Math.min(options.maxNewTokens, this.maxLength - width);
-    let past: Record<string, Tensor> | undefined;
-    let full = ids.map((r) => [...r]);
-    const useCache = this.graph.hasPastKeyValues && this.checkpoint.config.useCache;
-    const fetches = useCache ? this.io.cacheFetches : ['logits'];
-    // Decoding every step is only needed to look for stop strings.
-    const hasStops = options.stop.some((s) => s.length > 0);
-    for (let step = 0; step < maxNew; step++) {
-      let mark = prof.start();
-      const feeds = this.io.feeds(useCache ? ids : full, mask, past);
-      mark = prof.add('feeds', mark);
-      const out = await this.session.run(feeds, fetches);
-      mark = prof.add('session.run', mark);
-      const logitsTensor = out['logits']!;
-      const [, steps, vocab] = logitsTensor.dims as [number, number, number];
-      const logits = this.runtime.toFloat32(logitsTensor);
-      mark = prof.add('logits', mark);
-      if (useCache) past = this.io.presentsAsPast(out);
-      mark = prof.add('cache', mark);
-      const next: number[] = [];
-      prompts.forEach((_, row) => {
-        if (done[row]) return void next.push(this.padId);
-        const token = argmax(logits, (row * steps + steps - 1) * vocab, vocab);
-        if (token < 0) {
-          done[row] = failure('CPI_NAN_LOGITS', 'the model produced NaN logits while generating');
-          return void next.push(this.padId);
-        }
-        next.push(token);
-        if (this.stopIds.has(token)) return void (done[row] = this.finish(generated[row]!, 'eos', options));
-        generated[row]!.push(token);
-        if (hasStops) {
-          const text = answerText(this.decode(generated[row]!));
-          if (options.stop.some((s) => s && text.includes(s))) done[row] = this.finish(generated[row]!, 'stop_string', options);
-        }
-      });
-      prof.add('logits', mark);
-      if (done.every(Boolean)) break;
-      ids = next.map((t) => [t]);
-      if (!useCache) full = full.map((r, row) => [...r, next[row]!]);
-      for (const m of mask) m.push(1);
-    }
-    return done.map((d, row) => d ?? this.finish(generated[row]!, 'max_tokens', options));
   }
 
   decode(tokens: number[]): string {
     // A model may stop at once (EOS first): that is an empty answer, and transformers.js refuses to decode [].
     if (tokens.length === 0) return '';
     return this.tokenizer.decode(tokens, { skip_special_tokens: true });
-  }
-
-  private finish(tokens: number[], reason: 'eos' | 'stop_string' | 'max_tokens', options: GenerateOptions): GenerateResult {
-    let text = answerText(this.decode(tokens));
-    let stopReason = reason;
-    let cut = -1;
-    for (const s of options.stop) {
-      const at = s ? text.indexOf(s) : -1;
-      if (at >= 0 && (cut < 0 || at < cut)) cut = at;
-    }
-    if (cut >= 0) {
-      text = text.slice(0, cut);
-      stopReason = 'stop_string';
-    }
-    return { ok: true, text, tokenCount: tokens.length, tokenIds: [...tokens], stopReason };
   }
 
   async dispose(): Promise<void> {
