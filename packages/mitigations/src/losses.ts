@@ -32,7 +32,8 @@ export function lossRequests(record: Record<string, unknown>, format: DataFormat
   const { instruction, context, target } = partsOf(record, format);
   if (template !== STANFORD_ALPACA_PROMPT) {
     const t = lossTemplate(template);
-    // renderPrompt reads only the question and the context of an item (and `prompt`, absent here).
+    // renderPrompt reads only the question and the context of an item (and `prompt`, absent here). The
+    // leading space is the runner's continuationOf (not importable here: the runner depends on this package).
     const render = (c: string | undefined): LossRequest => ({ prompt: renderPrompt(t, { question: instruction, ...(c === undefined ? {} : { context: c }) } as ConflictItem), continuation: ' ' + target });
     const bare = render(undefined);
     return context.trim() === '' ? { withoutContext: bare } : { withContext: render(context), withoutContext: bare };

@@ -126,6 +126,14 @@ describe('npx run losses', () => {
     CLI_TIMEOUT_MS,
   );
 
+  it('--template reaches the losses from the CLI; a chat template is refused with exit code 2', async () => {
+    const out = join(root.dir, 'cli-plain.jsonl');
+    await promisify(execFile)(process.execPath, [BIN, 'losses', '--checkpoint', fixture.dir, '--data', data, '--out', out, '--device', 'cpu', '--template', 'plain', '--json'], { timeout: CLI_TIMEOUT_MS });
+    expect((await readRecords(out)).every((r) => r.template === 'plain')).toBe(true);
+    const chat = promisify(execFile)(process.execPath, [BIN, 'losses', '--checkpoint', fixture.dir, '--data', data, '--out', join(root.dir, 'cli-chat.jsonl'), '--device', 'cpu', '--template', 'chat'], { timeout: CLI_TIMEOUT_MS });
+    await expect(chat).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('CPI_INVALID_OPTION') });
+  }, CLI_TIMEOUT_MS);
+
   it('a bad data file is a CpiError naming the line, exit code 2 from the CLI', async () => {
     const bad = join(root.dir, 'bad.jsonl');
     await writeFile(bad, '{"instruction": "x"}\n');

@@ -11,7 +11,7 @@ export interface AlpacaExample { instruction: string; input: string; output: str
 
 /**
  * The baseline finetuning set of configuration H as data: every finetuning known subject once with a true
- * context (non-context-critical: 132 of 282 with the default world, 47%) and every finetuning unknown subject
+ * context (non-context-critical: 131 of 281 with the default world, 47%) and every finetuning unknown subject
  * once with its fixed answer (context-critical, memorisable), in a seeded order. Sampling rows of this file
  * uniformly is the on-the-fly mix of `finetuneRow` at its default setting, up to the 47% versus 50% share.
  */

@@ -7,7 +7,7 @@ import { curveCsv } from './curve.ts';
 import { f2, mean, pm, pv, sd } from './format.ts';
 import { inDistribution, labVerdict, type LabVerdict } from './lab-verdict.ts';
 import { MITIGATION_ARMS } from './mitigation-arms.ts';
-import type { LabOptions } from './options.ts';
+import { sameLabOptions, type LabOptions } from './options.ts';
 import type { ProbePoint } from './probe.ts';
 import { lineChartSvg, type ChartSeries } from './svg-chart.ts';
 
@@ -35,7 +35,7 @@ export interface RunSummary {
   arm: string;
   seed: number;
   verdict: LabVerdict;
-  /** Smoothed peak of context reliance (ft subjects), as the verdict reads it. */
+  /** Context reliance (ft subjects) at the step of the smoothed peak the verdict tests. */
   peak: number;
   drop: number;
   /** At the last step. */
@@ -62,25 +62,45 @@ export interface ArmEffect {
   detected: number;
   peak: number[];
   drop: number[];
+  /** Seeds with a baseline run under the same options: the Δ lists have one value per paired seed. */
+  paired: number[];
   dPeak: number[];
   dDrop: number[];
   dFinal: number[];
   dAligned: number[];
   dClosedBook: number[];
   dUnknownContext: number[];
+  /** Closed-book accuracy over the whole curve, not only at the end: the mean and the lowest Δ over the probes. */
+  dClosedBookMean: number[];
+  dClosedBookLowest: number[];
+}
+
+/** Arms in MITIGATION_ARMS order (an arm it does not know last), then by seed. */
+const armOrder = (a: { arm: string; seed: number }, b: { arm: string; seed: number }): number => {
+  const at = (id: string): number => { const i = MITIGATION_ARMS.findIndex((x) => x.id === id); return i < 0 ? MITIGATION_ARMS.length : i; };
+  return at(a.arm) - at(b.arm) || a.seed - b.seed;
+};
+
+/** Δ of `key` at every probe step both curves share. */
+function curveDeltas(run: MitigationRun, base: MitigationRun, key: 'closedBook'): number[] {
+  const byStep = new Map(base.curve.map((p) => [p.step, p[key]]));
+  return run.curve.filter((p) => byStep.has(p.step)).map((p) => p[key] - byStep.get(p.step)!);
 }
 
 export function armEffects(runs: readonly MitigationRun[]): ArmEffect[] {
-  const summaries = runs.map(summarizeRun);
-  const baseline = new Map(summaries.filter((s) => s.arm === 'baseline').map((s) => [s.seed, s]));
-  return MITIGATION_ARMS.filter((a) => summaries.some((s) => s.arm === a.id)).map((a) => {
-    const mine = summaries.filter((s) => s.arm === a.id).sort((x, y) => x.seed - y.seed);
-    const paired = mine.filter((s) => baseline.has(s.seed));
-    const d = (key: keyof RunSummary) => paired.map((s) => (s[key] as number) - (baseline.get(s.seed)![key] as number));
+  const baselines = new Map(runs.filter((r) => r.arm === 'baseline').map((r) => [r.seed, r]));
+  return MITIGATION_ARMS.filter((a) => runs.some((r) => r.arm === a.id)).map((a) => {
+    const mine = runs.filter((r) => r.arm === a.id).sort(armOrder);
+    // Only a baseline finetuned under the same options (steps, size, ...) is a fair comparison.
+    const paired = mine.filter((r) => sameLabOptions(baselines.get(r.seed)?.options, r.options));
+    const sums = new Map(runs.map((r) => [r, summarizeRun(r)]));
+    const d = (key: 'peak' | 'drop' | 'final' | 'aligned' | 'closedBook' | 'unknownContext') => paired.map((r) => sums.get(r)![key] - sums.get(baselines.get(r.seed)!)![key]);
+    const cb = paired.map((r) => curveDeltas(r, baselines.get(r.seed)!, 'closedBook'));
     return {
-      arm: a.id, seeds: mine.map((s) => s.seed), detected: mine.filter((s) => s.verdict.detected).length,
-      peak: mine.map((s) => s.peak), drop: mine.map((s) => s.drop),
+      arm: a.id, seeds: mine.map((r) => r.seed), detected: mine.filter((r) => sums.get(r)!.verdict.detected).length,
+      peak: mine.map((r) => sums.get(r)!.peak), drop: mine.map((r) => sums.get(r)!.drop), paired: paired.map((r) => r.seed),
       dPeak: d('peak'), dDrop: d('drop'), dFinal: d('final'), dAligned: d('aligned'), dClosedBook: d('closedBook'), dUnknownContext: d('unknownContext'),
+      dClosedBookMean: cb.map(mean), dClosedBookLowest: cb.map((xs) => Math.min(...xs)),
     };
   });
 }
@@ -91,8 +111,7 @@ export function runsMarkdown(runs: readonly MitigationRun[]): string {
     '| arm | seed | examples (known subject) | ctx at 0 | peak (step) | final | smoothed drop | drop test p | parametric rise | aligned | closed-book | unknown-subject ctx | verdict |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
-  const order = (r: MitigationRun) => MITIGATION_ARMS.findIndex((a) => a.id === r.arm);
-  for (const r of [...runs].sort((a, b) => order(a) - order(b) || a.seed - b.seed)) {
+  for (const r of [...runs].sort(armOrder)) {
     const s = summarizeRun(r), v = s.verdict;
     lines.push(`| ${r.arm} | ${r.seed} | ${r.data.examples} (${r.data.knownSubject})${r.data.tooLong ? `; ${r.data.tooLong} too long, left out` : ''} | ${f2(r.curve[0]!.contextFt)} | ${f2(v.peak)} (${v.peakStep}) | ${f2(s.final)} | ${f2(v.drop)} | ${pv(v.pValue)} | ${v.parametricRise >= 0 ? '+' : ''}${f2(v.parametricRise)} | ${f2(s.aligned)} | ${f2(s.closedBook)} | ${f2(s.unknownContext)} | ${v.name} |`);
   }
@@ -102,13 +121,15 @@ export function runsMarkdown(runs: readonly MitigationRun[]): string {
 /** Per mitigation: mean ± sd over seeds of the paired changes against the baseline. */
 export function effectsMarkdown(runs: readonly MitigationRun[]): string {
   const lines = [
-    '| arm | seeds | inversion detected | peak context reliance | smoothed drop | Δ peak | Δ drop | Δ final reliance | Δ aligned | Δ closed-book | Δ unknown-subject ctx |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| arm | seeds | inversion detected | peak context reliance | smoothed drop | Δ peak | Δ drop | Δ final reliance | Δ aligned (end) | Δ closed-book (end) | Δ closed-book (mean over the curve; lowest) | Δ unknown-subject ctx (end) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const e of armEffects(runs)) {
     const isBase = e.arm === 'baseline';
-    const dd = (xs: number[]) => (isBase ? '–' : xs.length ? pm(xs, true) : 'no baseline');
-    lines.push(`| ${e.arm} | ${e.seeds.length} | ${e.detected}/${e.seeds.length} | ${pm(e.peak)} | ${pm(e.drop)} | ${dd(e.dPeak)} | ${dd(e.dDrop)} | ${dd(e.dFinal)} | ${dd(e.dAligned)} | ${dd(e.dClosedBook)} | ${dd(e.dUnknownContext)} |`);
+    const dd = (xs: number[]) => (isBase ? '–' : xs.length ? pm(xs, true) : 'no baseline under the same options');
+    const lowest = e.dClosedBookLowest.length ? Math.min(...e.dClosedBookLowest) : 0;
+    const curve = isBase || e.dClosedBookMean.length === 0 ? dd(e.dClosedBookMean) : `${pm(e.dClosedBookMean, true)}; ${lowest >= 0 ? '+' : ''}${f2(lowest)}`;
+    lines.push(`| ${e.arm} | ${e.seeds.length} | ${e.detected}/${e.seeds.length} | ${pm(e.peak)} | ${pm(e.drop)} | ${dd(e.dPeak)} | ${dd(e.dDrop)} | ${dd(e.dFinal)} | ${dd(e.dAligned)} | ${dd(e.dClosedBook)} | ${curve} | ${dd(e.dUnknownContext)} |`);
   }
   return lines.join('\n') + '\n';
 }
@@ -116,7 +137,7 @@ export function effectsMarkdown(runs: readonly MitigationRun[]): string {
 /** What each transform did to the baseline file, per seed. */
 export function transformsMarkdown(runs: readonly MitigationRun[]): string {
   const lines = ['| arm | seed | transform and parameters | examples in → out | known-subject examples out | what the transform reports |', '|---|---|---|---|---|---|'];
-  for (const r of runs.filter((x) => x.transform !== null).sort((a, b) => MITIGATION_ARMS.findIndex((x) => x.id === a.arm) - MITIGATION_ARMS.findIndex((x) => x.id === b.arm) || a.seed - b.seed)) {
+  for (const r of runs.filter((x) => x.transform !== null).sort(armOrder)) {
     const t = r.transform!;
     const stats = Object.entries(t.stats).filter(([, v]) => v !== '' && v !== null).map(([k, v]) => `${k} ${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : String(v)}`).join('; ');
     lines.push(`| ${r.arm} | ${r.seed} | \`${t.transform}\` ${JSON.stringify(t.params).replace(/\|/g, '\\|')} | ${t.input} → ${t.output} | ${r.data.knownSubject} | ${stats.replace(/\|/g, '\\|')} |`);
@@ -151,7 +172,7 @@ export function meanCurveSvg(runs: readonly MitigationRun[], metric: 'contextFt'
 export async function mitigationReportFiles(runs: readonly MitigationRun[]): Promise<Record<string, string>> {
   const doc = {
     schemaVersion: SCHEMA_VERSION, kind: 'toylab-mitigations',
-    arms: MITIGATION_ARMS.map(({ id, description, transforms, params }) => ({ id, description, transforms, params })),
+    arms: MITIGATION_ARMS.map(({ id, description, transforms, params, reseedEvery }) => ({ id, description, transforms, params, ...(reseedEvery ? { reseedEvery } : {}) })),
     effects: armEffects(runs),
     runs: runs.map((r) => ({ arm: r.arm, seed: r.seed, data: r.data, transform: r.transform, verdict: summarizeRun(r).verdict, inDistributionFinal: inDistribution(last(r.curve)) })),
   };
@@ -176,8 +197,8 @@ export function headlineMarkdown(runs: readonly MitigationRun[]): string {
   const lines: string[] = [];
   if (base) lines.push(`- **baseline** (${base.seeds.length} seeds): peak context reliance ${(mean(base.peak) * 100).toFixed(1)}%, smoothed drop ${(mean(base.drop) * 100).toFixed(1)} points; inversion detected in ${base.detected} of ${base.seeds.length}.`);
   for (const e of effects.filter((x) => x.arm !== 'baseline')) {
-    if (e.dDrop.length === 0) { lines.push(`- **${e.arm}**: no baseline run of the same seed yet.`); continue; }
-    lines.push(`- **${e.arm}** (${e.dDrop.length} seeds, against the baseline of the same seed): drop ${pts(e.dDrop)}, peak ${pts(e.dPeak)}, final reliance ${pts(e.dFinal)}; cost: aligned ${pts(e.dAligned)}, closed-book ${pts(e.dClosedBook)}; inversion detected in ${e.detected} of ${e.seeds.length}.`);
+    if (e.dDrop.length === 0) { lines.push(`- **${e.arm}**: no baseline run of the same seed under the same options yet.`); continue; }
+    lines.push(`- **${e.arm}** (${e.dDrop.length} seeds, against the baseline of the same seed): drop ${pts(e.dDrop)}, peak ${pts(e.dPeak)}, final reliance ${pts(e.dFinal)}; cost at the end: aligned ${pts(e.dAligned)}, closed-book ${pts(e.dClosedBook)}; closed-book over the curve ${pts(e.dClosedBookMean)}, lowest ${(Math.min(...e.dClosedBookLowest) * 100).toFixed(1)} points; inversion detected in ${e.detected} of ${e.seeds.length}.`);
   }
   return lines.join('\n');
 }

@@ -100,3 +100,8 @@ export function resolveLabOptions(overrides: Partial<LabOptions> = {}): LabOptio
 export function modelConfig(size: ModelSize, vocabSize: number, nPositions = 64): Gpt2Config {
   return { vocabSize, nPositions, ...MODEL_SIZES[size] };
 }
+
+/** Whether two resolved option sets are the same run configuration (key order ignored). */
+export function sameLabOptions(a: LabOptions | undefined, b: LabOptions): boolean {
+  return a !== undefined && JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
+}

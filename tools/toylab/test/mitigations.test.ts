@@ -1,7 +1,7 @@
 // The mitigation proof's machinery (issue 13): the lab's finetuning data as an Alpaca file, the product's
 // transforms applied to it (the paper's filter with losses from the runner), finetuning from what they
 // return, resumable run files, and the paired report against the baseline of the same seed.
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LossRecord } from '@cpi-bench/mitigations';
@@ -74,7 +74,11 @@ describe('toylab mitigations', () => {
       expect(runs.map((r) => r.arm).sort()).toEqual(['baseline', 'context-critical', 'context-critical-50', 'counterfactual', 'counterfactual-30', 'counterfactual-reseeded', 'fact-overlap']);
       expect((await readdir(join(out, 'runs'))).sort()).toEqual(['baseline-seed-4.json', 'context-critical-50-seed-4.json', 'context-critical-seed-4.json', 'counterfactual-30-seed-4.json', 'counterfactual-reseeded-seed-4.json', 'counterfactual-seed-4.json', 'fact-overlap-seed-4.json']);
       for (const f of ['mitigations.json', 'mitigations.csv', 'mitigations.svg', 'mean-context.svg', 'mean-closed-book.svg']) expect((await readFile(join(out, f), 'utf8')).length).toBeGreaterThan(100);
-      const seedDir = join(work, 'seed-4');
+      // One scratch folder per seed and options.
+      const scratch = await readdir(work);
+      expect(scratch).toHaveLength(1);
+      expect(scratch[0]).toMatch(/^seed-4-[0-9a-f]{8}$/);
+      const seedDir = join(work, scratch[0]!);
       const baseline = await readJsonl<{ instruction: string; input: string; output: string }>(join(seedDir, 'baseline.jsonl'));
       const run = (arm: string): MitigationRun => runs.find((r) => r.arm === arm)!;
       expect(run('baseline').data.examples).toBe(baseline.length);
@@ -110,13 +114,40 @@ describe('toylab mitigations', () => {
       expect(overlap.some((e) => evaluated.has(subjectOf(e.instruction)))).toBe(false);
       expect(run('fact-overlap').data.knownSubject).toBe(0);
 
-      // Resumed: nothing recomputed; other options refused.
+      // Resumed: nothing recomputed.
       const log: string[] = [];
       const again = await runMitigationLab({ seeds: [4], base: TINY, outDir: out, workDir: work }, undefined, (l) => log.push(l));
       expect(log).toHaveLength(7);
       expect(again.map((r) => r.seconds).sort()).toEqual(runs.map((r) => r.seconds).sort());
-      await expect(runMitigationLab({ seeds: [4], arms: ['baseline'], base: { ...TINY, steps: 4 }, outDir: out, workDir: work })).rejects.toMatchObject({ code: 'CPI_TOYLAB_SWEEP_OPTIONS_CHANGED' });
+      // A missing arm is rerun from the same pretrained model and the same losses (reused, not recomputed).
+      await rm(join(out, 'runs', 'context-critical-seed-4.json'));
+      const resumed: string[] = [];
+      const third = await runMitigationLab({ seeds: [4], base: TINY, outDir: out, workDir: work }, undefined, (l) => resumed.push(l));
+      expect(resumed.filter((l) => l.startsWith(`losses: 0 computed, ${baseline.length} reused`))).toHaveLength(1);
+      expect(third.find((r) => r.arm === 'context-critical')!.curve).toEqual(run('context-critical').curve);
+      // Any arm of a seed under other options is refused: it could not be paired with that seed's baseline.
+      await expect(runMitigationLab({ seeds: [4], arms: ['counterfactual'], base: { ...TINY, steps: 4 }, outDir: out, workDir: work })).rejects.toMatchObject({ code: 'CPI_TOYLAB_SWEEP_OPTIONS_CHANGED' });
       await expect(runMitigationLab({ seeds: [4], arms: ['nope'], base: TINY, outDir: out, workDir: work })).rejects.toMatchObject({ code: 'CPI_TOYLAB_BAD_OPTION' });
+      // A damaged run file is a coded error, not a TypeError.
+      await writeFile(join(out, 'runs', 'baseline-seed-4.json'), JSON.stringify({ kind: 'toylab-mitigation-run', arm: 'baseline', seed: 4 }));
+      await expect(runMitigationLab({ seeds: [4], base: TINY, outDir: out, workDir: work })).rejects.toMatchObject({ code: 'CPI_TOYLAB_BAD_DATA' });
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  }, LAB_TIMEOUT_MS);
+
+  it('a reseeded arm makes one transformed file per block of steps, each with its own seed, and trains on them in turn', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'toylab-reseeded-'));
+    const work = join(out, 'work');
+    try {
+      // 241 steps in blocks of 120: three files (steps 1-120, 121-240, 241).
+      const [run] = await runMitigationLab({ seeds: [6], arms: ['counterfactual-reseeded'], base: { ...TINY, steps: 241, checkpointEvery: 120 }, outDir: out, workDir: work });
+      expect(run!.transform!.params).toMatchObject({ share: 0.1, reseedEvery: 120, files: 3 });
+      const seedDir = join(work, (await readdir(work))[0]!);
+      const files = await Promise.all([0, 1, 2].map((k) => readFile(join(seedDir, `counterfactual-reseeded-${k}.jsonl`), 'utf8')));
+      expect(new Set(files).size).toBe(3);
+      await expect(readFile(join(seedDir, 'counterfactual-reseeded-3.jsonl'))).rejects.toMatchObject({ code: 'ENOENT' });
+      expect(run!.curve.map((p) => p.step)).toEqual([0, 120, 240, 241]);
     } finally {
       await rm(out, { recursive: true, force: true });
     }
@@ -128,14 +159,22 @@ describe('toylab mitigations', () => {
     const runOf = (arm: string, seed: number, c: ProbePoint[]): MitigationRun => ({ schemaVersion: 1, kind: 'toylab-mitigation-run', arm, seed, options: resolveLabOptions(TINY), pretrainSteps: 3, data: { examples: 1, knownSubject: 0, contextFree: 0 }, transform: null, curve: c, seconds: 1 });
     const falling = [0.1, 0.5, 0.6, 0.55, 0.45, 0.4, 0.35, 0.3];
     const flat = [0.1, 0.8, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9];
-    const runs = [runOf('baseline', 0, curve(falling, 0.9, 0.95)), runOf('counterfactual', 0, curve(flat, 0.92, 0.9)), runOf('baseline', 1, curve(falling, 0.9, 0.95))];
+    const runs = [runOf('baseline', 0, curve(falling, 0.9, 0.95)), runOf('counterfactual', 0, curve(flat, 0.92, 0.9)), runOf('baseline', 1, curve(flat, 0.5, 0.5))];
     const [base, cf] = armEffects(runs);
     expect(base!.seeds).toEqual([0, 1]);
     expect(cf!.seeds).toEqual([0]);
+    expect(cf!.paired).toEqual([0]);
+    expect(cf!.dClosedBookMean[0]).toBeCloseTo(-0.05, 10);
     expect(cf!.dDrop[0]).toBeCloseTo(labVerdict(runs[1]!.curve).drop - labVerdict(runs[0]!.curve).drop, 10);
     expect(cf!.dDrop[0]).toBeLessThan(-0.1);
     expect(cf!.dPeak[0]).toBeCloseTo(0.3, 10);
     expect(cf!.dAligned[0]).toBeCloseTo(0.02, 10);
     expect(cf!.dClosedBook[0]).toBeCloseTo(-0.05, 10);
+    // A baseline finetuned under other options is no comparison: the arm is reported unpaired.
+    const longer = { ...runOf('counterfactual', 1, curve(flat, 0.92, 0.9)), options: resolveLabOptions({ ...TINY, steps: 4 }) };
+    const [, cf2] = armEffects([...runs, longer]);
+    expect(cf2!.seeds).toEqual([0, 1]);
+    expect(cf2!.paired).toEqual([0]);
+    expect(cf2!.dDrop).toHaveLength(1);
   });
 });

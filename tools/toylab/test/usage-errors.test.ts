@@ -47,6 +47,11 @@ describe('npx toylab, numbers and --json', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('CPI_TOYLAB_BAD_OPTION');
     expect(bad.stderr).not.toMatch(/\n\s+at /);
+    for (const seeds of ['', '0,,1', '1.5', 'x']) {
+      const r = spawnSync(process.execPath, [BIN, 'mitigations', '--seeds', seeds], { encoding: 'utf8', timeout: CLI_TIMEOUT_MS });
+      expect(r.status, `--seeds "${seeds}"`).toBe(2);
+      expect(r.stderr).toContain('CPI_TOYLAB_BAD_OPTION');
+    }
     const empty = spawnSync(process.execPath, [BIN, 'mitigations', '--report-only', '--json', '--out', join(tmpdir(), 'toylab-no-such-report')], { encoding: 'utf8', timeout: CLI_TIMEOUT_MS });
     expect(empty.status).toBe(2);
     expect(empty.stderr).toContain('CPI_TOYLAB_NO_RUNS');

@@ -2,6 +2,7 @@
 // stderr, print a summary. The CLI itself stays a thin parser.
 import { resolve } from 'node:path';
 import cliProgress from 'cli-progress';
+import { CpiError } from '@cpi-bench/schemas';
 import type { ProgressSink } from '../experiment.ts';
 import type { LabOptions } from '../options.ts';
 
@@ -21,6 +22,23 @@ function progressBar(): { sink: ProgressSink; stop(): void } {
     },
     stop: () => bar.stop(),
   };
+}
+
+/** A comma-separated list flag (`--arms a,b`), or undefined when not given; empty entries are refused. */
+export function listFlag(flags: Record<string, unknown>, key: string): string[] | undefined {
+  if (typeof flags[key] !== 'string') return undefined;
+  const items = flags[key].split(',').map((x) => x.trim());
+  if (items.some((x) => x === '')) throw new CpiError('CPI_TOYLAB_BAD_OPTION', `--${key} has an empty entry: "${flags[key]}"`, { pointer: `/${key}` });
+  return items;
+}
+
+/** `--seeds 0,1,2` as non-negative integers. */
+export function seedsFlag(flags: Record<string, unknown>): number[] {
+  return (listFlag(flags, 'seeds') ?? []).map((x) => {
+    const n = Number(x);
+    if (!Number.isInteger(n) || n < 0) throw new CpiError('CPI_TOYLAB_BAD_OPTION', `--seeds takes non-negative integers, got "${x}"`, { pointer: '/seeds' });
+    return n;
+  });
 }
 
 /** Maps the shared CLI flags onto LabOptions (undefined = default). */
@@ -69,8 +87,8 @@ export async function runSweepCommand(flags: Record<string, unknown>): Promise<v
   const { runSweep } = await import('./sweep.ts');
   const bar = progressBar();
   try {
-    const seeds = String(flags['seeds']).split(',').map(Number);
-    const settings = typeof flags['settings'] === 'string' ? flags['settings'].split(',') : undefined;
+    const seeds = seedsFlag(flags);
+    const settings = listFlag(flags, 'settings');
     const r = await runSweep({ seeds, ...(settings ? { settings } : {}), base: labOptionsFromFlags(flags), outDir: resolve(String(flags['out'])) }, bar.sink, (line) => console.error(line));
     bar.stop();
     console.log(r.summary);
@@ -89,8 +107,8 @@ export async function runMitigationsCommand(flags: Record<string, unknown>): Pro
   }
   const bar = progressBar();
   try {
-    const seeds = String(flags['seeds']).split(',').map(Number);
-    const arms = typeof flags['arms'] === 'string' ? flags['arms'].split(',') : undefined;
+    const seeds = seedsFlag(flags);
+    const arms = listFlag(flags, 'arms');
     const runs = await runMitigationLab({ seeds, ...(arms ? { arms } : {}), base: labOptionsFromFlags(flags), outDir, workDir: resolve(String(flags['work'])) }, bar.sink, (line) => console.error(line));
     bar.stop();
     console.log(effectsMarkdown(runs));

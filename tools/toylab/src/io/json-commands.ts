@@ -1,7 +1,7 @@
 // `toylab … --json`: the same commands as io/commands.ts, with no progress bar and one JSON summary on
 // stdout (as `generate`, `run` and `mitigate` print with --json), for scripts.
 import { resolve } from 'node:path';
-import { labOptionsFromFlags } from './commands.ts';
+import { labOptionsFromFlags, listFlag, seedsFlag } from './commands.ts';
 
 type Command = 'train' | 'theory' | 'sweep' | 'mitigations';
 
@@ -24,12 +24,12 @@ export async function runJsonCommand(command: Command, flags: Record<string, unk
     const { runMitigationLab, writeMitigationReport } = await import('./mitigation-lab.ts');
     const { armEffects, summarizeRun } = await import('../mitigation-report.ts');
     const outDir = resolve(String(flags['out']));
-    const runs = flags['reportOnly'] === true ? await writeMitigationReport(outDir) : await runMitigationLab({ seeds: String(flags['seeds']).split(',').map(Number), ...(typeof flags['arms'] === 'string' ? { arms: flags['arms'].split(',') } : {}), base: labOptionsFromFlags(flags), outDir, workDir: resolve(String(flags['work'])) });
+    const runs = flags['reportOnly'] === true ? await writeMitigationReport(outDir) : await runMitigationLab({ seeds: seedsFlag(flags), ...(listFlag(flags, 'arms') ? { arms: listFlag(flags, 'arms')! } : {}), base: labOptionsFromFlags(flags), outDir, workDir: resolve(String(flags['work'])) });
     return { runs: runs.map(summarizeRun), effects: armEffects(runs) };
   }
   const { runSweep } = await import('./sweep.ts');
-  const seeds = String(flags['seeds']).split(',').map(Number);
-  const settings = typeof flags['settings'] === 'string' ? flags['settings'].split(',') : undefined;
+  const seeds = seedsFlag(flags);
+  const settings = listFlag(flags, 'settings');
   const r = await runSweep({ seeds, ...(settings ? { settings } : {}), base: labOptionsFromFlags(flags), outDir: resolve(String(flags['out'])) });
   return { runs: r.runs, summary: r.summary };
 }

@@ -8,14 +8,14 @@ import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mitigateFile, readExamples } from '@cpi-bench/mitigations';
 import { computeLosses } from '@cpi-bench/runner';
-import { CpiError, SCHEMA_VERSION, toJsonl, writeFileAtomic, writeJsonAtomic } from '@cpi-bench/schemas';
+import { CpiError, SCHEMA_VERSION, sha256, toJsonl, writeFileAtomic, writeJsonAtomic } from '@cpi-bench/schemas';
 import { writeCheckpoint } from '@cpi-bench/onnx-gpt2';
 import { finetune, initialModel, prepareLab, pretrain, type LabContext, type ProgressSink } from '../experiment.ts';
 import { subjectOfQuestion } from '../facts.ts';
 import { baselineFinetuneData, rowsFromExamples, type AlpacaExample } from '../finetune-data.ts';
 import { MITIGATION_ARMS, mitigationArm, type MitigationArm } from '../mitigation-arms.ts';
 import { mitigationReportFiles, type MitigationRun } from '../mitigation-report.ts';
-import { resolveLabOptions, type LabOptions } from '../options.ts';
+import { resolveLabOptions, sameLabOptions, type LabOptions } from '../options.ts';
 import { writeEvalSuite } from './series.ts';
 
 export interface MitigationLabArgs {
@@ -41,7 +41,11 @@ export async function readMitigationRuns(outDir: string): Promise<MitigationRun[
     const file = join(dir, name);
     try {
       const doc = JSON.parse(await readFile(file, 'utf8')) as MitigationRun;
-      if (doc.kind !== 'toylab-mitigation-run') throw new Error('not a toylab mitigation run');
+      if (doc?.kind !== 'toylab-mitigation-run') throw new Error('not a toylab mitigation run');
+      // What the report and the resume read; anything else missing would surface as a TypeError later.
+      if (typeof doc.arm !== 'string' || !Number.isInteger(doc.seed) || typeof doc.options !== 'object' || doc.options === null || !Array.isArray(doc.curve) || doc.curve.length === 0 || typeof doc.data !== 'object' || doc.data === null) {
+        throw new Error('a run file needs arm, seed, options, data and a non-empty curve');
+      }
       runs.push(doc);
     } catch (error) {
       throw new CpiError('CPI_TOYLAB_BAD_DATA', `cannot read it: ${(error as Error).message}`, { file, hint: 'move the file away and rerun that arm' });
@@ -58,8 +62,6 @@ export async function writeMitigationReport(outDir: string): Promise<MitigationR
   for (const [name, text] of Object.entries(await mitigationReportFiles(runs))) await writeFileAtomic(join(outDir, name), text);
   return runs;
 }
-
-const sameOptions = (a: LabOptions, b: LabOptions): boolean => JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
 
 /**
  * The finetuning files of `arm` for one seed: the baseline as written, or the product's transform of it;
@@ -115,11 +117,13 @@ export async function runMitigationLab(args: MitigationLabArgs, onProgress?: Pro
   const stored = await readMitigationRuns(args.outDir);
   for (const seed of args.seeds) {
     const options = resolveLabOptions({ ...args.base, seed });
+    // Every arm of a seed is compared with that seed's baseline, so all of them must share its options.
+    const other = stored.find((x) => x.seed === seed && !sameLabOptions(x.options, options));
+    if (other) {
+      throw new CpiError('CPI_TOYLAB_SWEEP_OPTIONS_CHANGED', `${other.arm} seed ${seed} is already in ${args.outDir} under other options; the arms of a seed must share them`, { file: runFile(args.outDir, other.arm, seed), hint: 'rerun with the same flags, or write to another --out folder' });
+    }
     const todo = arms.filter((arm) => {
       const r = stored.find((x) => x.arm === arm.id && x.seed === seed);
-      if (r && !sameOptions(r.options, options)) {
-        throw new CpiError('CPI_TOYLAB_SWEEP_OPTIONS_CHANGED', `${arm.id} seed ${seed} is already in ${args.outDir} under other options`, { file: runFile(args.outDir, arm.id, seed), hint: 'rerun with the same flags, or write to another --out folder' });
-      }
       if (r) log(`${arm.id} seed ${seed}: already in ${args.outDir}, kept`);
       return !r;
     });
@@ -127,7 +131,8 @@ export async function runMitigationLab(args: MitigationLabArgs, onProgress?: Pro
     const ctx = prepareLab(options);
     const model = initialModel(ctx);
     const pre = await pretrain(model, ctx, onProgress);
-    const seedDir = join(args.workDir, `seed-${seed}`);
+    // The scratch files (pretrained checkpoint, losses) belong to these options: other options, other folder.
+    const seedDir = join(args.workDir, `seed-${seed}-${sha256(JSON.stringify(options, Object.keys(options).sort())).slice(0, 8)}`);
     await mkdir(seedDir, { recursive: true });
     const files = { seedDir, baseline: join(seedDir, 'baseline.jsonl'), checkpoint: join(seedDir, 'pretrained'), evalDir: join(seedDir, 'eval') };
     // The runner scores the pretrained model as the user's base checkpoint: written as any lab checkpoint.

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { CpiError, SCHEMA_VERSION, writeFileAtomic, writeJsonAtomic } from '@cpi-bench/schemas';
 import { finetune, initialModel, prepareLab, pretrain, type ProgressSink } from '../experiment.ts';
-import { resolveLabOptions, type LabOptions } from '../options.ts';
+import { resolveLabOptions, sameLabOptions, type LabOptions } from '../options.ts';
 import { SWEEP_SETTINGS, sweepCsv, sweepMarkdown, sweepRun, sweepSvg, type SweepRun, type SweepSetting } from '../sweep-report.ts';
 
 export interface SweepArgs { seeds: number[]; settings?: string[]; base: Partial<LabOptions>; outDir: string }
@@ -16,7 +16,6 @@ type StoredRun = SweepRun & { options?: LabOptions };
 /** Runs in the grid's order: by setting as SWEEP_SETTINGS lists them, then by seed. */
 const gridOrder = (a: SweepRun, b: SweepRun): number => SWEEP_SETTINGS.findIndex((s) => s.id === a.setting) - SWEEP_SETTINGS.findIndex((s) => s.id === b.setting) || a.seed - b.seed;
 
-const sameOptions = (a: LabOptions | undefined, b: LabOptions): boolean => a !== undefined && JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
 
 /** The runs of an earlier sweep.json in `dir` (none if there is no file). */
 async function storedRuns(dir: string): Promise<StoredRun[]> {
@@ -47,7 +46,7 @@ export async function runSweep(args: SweepArgs, onProgress?: ProgressSink, log: 
   for (const seed of args.seeds) {
     for (const s of chosen) {
       const r = stored(s, seed);
-      if (r && !sameOptions(r.options, optionsOf(s, seed))) {
+      if (r && !sameLabOptions(r.options, optionsOf(s, seed))) {
         throw new CpiError('CPI_TOYLAB_SWEEP_OPTIONS_CHANGED', `${s.id} seed ${seed} is already in ${join(args.outDir, 'sweep.json')} under other options; a resumed sweep must use the same ones`, {
           file: join(args.outDir, 'sweep.json'), hint: 'rerun with the same flags, or write to another --out folder',
         });
