@@ -1,10 +1,8 @@
 // samples.jsonl beside the store (lm-evaluation-harness's --log_samples): one readable row per item and
-// checkpoint, rebuilt from the stored predictions after each run. Written to a temp sibling and renamed,
+// checkpoint, rebuilt from the stored predictions after each run. Written atomically (writeFileAtomicWith),
 // line batch by line batch, so a big run never holds the whole file in memory and a reader never sees half.
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { asFsCpiError, SCHEMA_VERSION } from '@cpi-bench/schemas';
+import { asFsCpiError, SCHEMA_VERSION, writeFileAtomicWith } from '@cpi-bench/schemas';
 import { loadRunDir, sampleRows } from '@cpi-bench/metrics';
 
 export const SAMPLES_FILE = 'samples.jsonl';
@@ -14,10 +12,8 @@ const BATCH_LINES = 2000;
 export async function writeRunSamples(runDir: string): Promise<string> {
   const run = await loadRunDir(runDir);
   const file = join(runDir, SAMPLES_FILE);
-  const tmp = join(runDir, `.${SAMPLES_FILE}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    const handle = await open(tmp, 'w');
-    try {
+    await writeFileAtomicWith(file, async (handle) => {
       let batch: string[] = [];
       for (const row of sampleRows(run.items, run.records)) {
         batch.push(JSON.stringify({ schemaVersion: SCHEMA_VERSION, ...row }));
@@ -27,13 +23,8 @@ export async function writeRunSamples(runDir: string): Promise<string> {
         }
       }
       if (batch.length > 0) await handle.write(batch.join('\n') + '\n');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, file);
+    });
   } catch (error) {
-    await rm(tmp, { force: true });
     throw asFsCpiError(error, file);
   }
   return file;

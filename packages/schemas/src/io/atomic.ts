@@ -1,7 +1,7 @@
 // Writes that never leave a half-written file behind: write a temporary sibling, flush it, rename it over
 // the target. A crash leaves either the old file or the new one.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 
 function tempSibling(path: string): string {
@@ -10,13 +10,21 @@ function tempSibling(path: string): string {
 
 /** Atomically replaces `path` with `data` (creating parent folders). */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  await writeFileAtomicWith(path, (handle) => handle.writeFile(data));
+}
+
+/**
+ * Atomically replaces `path` with what `write` writes to the open temporary file, for contents produced in
+ * pieces (a big file written batch by batch without holding it whole). Creates parent folders.
+ */
+export async function writeFileAtomicWith(path: string, write: (handle: FileHandle) => Promise<void>): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = tempSibling(path);
   // The temporary file goes on every failure path (a full disk fails the write, not only the rename).
   try {
     const handle = await open(tmp, 'w');
     try {
-      await handle.writeFile(data);
+      await write(handle);
       await handle.sync();
     } finally {
       await handle.close();
