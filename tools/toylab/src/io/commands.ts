@@ -5,6 +5,8 @@ import cliProgress from 'cli-progress';
 import { CpiError } from '@cpi-bench/schemas';
 import type { ProgressSink } from '../experiment.ts';
 import type { LabOptions } from '../options.ts';
+import type { MitigationLabArgs } from './mitigation-lab.ts';
+import type { SweepArgs } from './sweep.ts';
 
 function progressBar(): { sink: ProgressSink; stop(): void } {
   const bar = new cliProgress.SingleBar({ format: '{phase} |{bar}| {value}/{total} loss {loss} {note}', stream: process.stderr, hideCursor: true, noTTYOutput: true, notTTYSchedule: 5000 }, cliProgress.Presets.shades_classic);
@@ -54,11 +56,36 @@ export function labOptionsFromFlags(o: Record<string, unknown>): Partial<LabOpti
   return out;
 }
 
+// Each command's flags become its library arguments in one place, used by the text output here and by
+// the --json output (json-commands.ts).
+
+/** `toylab train`: the series and evaluation folders. */
+export const trainDirs = (flags: Record<string, unknown>): { seriesDir: string; evalDir: string } => ({ seriesDir: resolve(String(flags['out'])), evalDir: resolve(String(flags['evalOut'])) });
+
+/** `toylab theory`: the options it overrides. */
+export function theoryOverrides(flags: Record<string, unknown>): Record<string, number> {
+  const overrides: Record<string, number> = {};
+  for (const k of ['lr', 'steps', 'seed']) if (typeof flags[k] === 'number') overrides[k] = flags[k] as number;
+  return overrides;
+}
+
+/** `toylab sweep`. */
+export function sweepArgs(flags: Record<string, unknown>): SweepArgs {
+  const settings = listFlag(flags, 'settings');
+  return { seeds: seedsFlag(flags), ...(settings ? { settings } : {}), base: labOptionsFromFlags(flags), outDir: resolve(String(flags['out'])) };
+}
+
+/** `toylab mitigations` (without --report-only). */
+export function mitigationArgs(flags: Record<string, unknown>): MitigationLabArgs {
+  const arms = listFlag(flags, 'arms');
+  return { seeds: seedsFlag(flags), ...(arms ? { arms } : {}), base: labOptionsFromFlags(flags), outDir: resolve(String(flags['out'])), workDir: resolve(String(flags['work'])) };
+}
+
 export async function runTrain(flags: Record<string, unknown>): Promise<void> {
   const { trainSeries } = await import('./series.ts');
   const bar = progressBar();
   try {
-    const r = await trainSeries(labOptionsFromFlags(flags), { seriesDir: resolve(String(flags['out'])), evalDir: resolve(String(flags['evalOut'])) }, bar.sink);
+    const r = await trainSeries(labOptionsFromFlags(flags), trainDirs(flags), bar.sink);
     bar.stop();
     const { verdictLine } = await import('../lab-verdict.ts');
     console.log(`pretraining: ${r.pretrainSteps} steps, closed-book ${r.pretrainClosedBook.toFixed(2)} (QA template ${r.pretrainClosedBookTemplate.toFixed(2)}) (${r.seconds.pretrain.toFixed(0)} s); finetuning ${r.seconds.finetune.toFixed(0)} s`);
@@ -75,9 +102,7 @@ export async function runTrain(flags: Record<string, unknown>): Promise<void> {
 export async function runTheoryCommand(flags: Record<string, unknown>): Promise<void> {
   const { runTheoryScenarios, formatTheorySummary } = await import('../theory-report.ts');
   const { writeTheoryFiles } = await import('./theory-files.ts');
-  const overrides: Record<string, number> = {};
-  for (const k of ['lr', 'steps', 'seed']) if (typeof flags[k] === 'number') overrides[k] = flags[k] as number;
-  const scenarios = runTheoryScenarios(overrides);
+  const scenarios = runTheoryScenarios(theoryOverrides(flags));
   const files = await writeTheoryFiles(scenarios, resolve(String(flags['out'])));
   console.log(formatTheorySummary(scenarios));
   console.log(`wrote ${files.join(', ')}`);
@@ -87,9 +112,7 @@ export async function runSweepCommand(flags: Record<string, unknown>): Promise<v
   const { runSweep } = await import('./sweep.ts');
   const bar = progressBar();
   try {
-    const seeds = seedsFlag(flags);
-    const settings = listFlag(flags, 'settings');
-    const r = await runSweep({ seeds, ...(settings ? { settings } : {}), base: labOptionsFromFlags(flags), outDir: resolve(String(flags['out'])) }, bar.sink, (line) => console.error(line));
+    const r = await runSweep(sweepArgs(flags), bar.sink, (line) => console.error(line));
     bar.stop();
     console.log(r.summary);
   } finally {
@@ -107,9 +130,7 @@ export async function runMitigationsCommand(flags: Record<string, unknown>): Pro
   }
   const bar = progressBar();
   try {
-    const seeds = seedsFlag(flags);
-    const arms = listFlag(flags, 'arms');
-    const runs = await runMitigationLab({ seeds, ...(arms ? { arms } : {}), base: labOptionsFromFlags(flags), outDir, workDir: resolve(String(flags['work'])) }, bar.sink, (line) => console.error(line));
+    const runs = await runMitigationLab(mitigationArgs(flags), bar.sink, (line) => console.error(line));
     bar.stop();
     console.log(effectsMarkdown(runs));
   } finally {

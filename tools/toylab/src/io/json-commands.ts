@@ -1,7 +1,7 @@
 // `toylab … --json`: the same commands as io/commands.ts, with no progress bar and one JSON summary on
 // stdout (as `generate`, `run` and `mitigate` print with --json), for scripts.
 import { resolve } from 'node:path';
-import { labOptionsFromFlags, listFlag, seedsFlag } from './commands.ts';
+import { labOptionsFromFlags, mitigationArgs, sweepArgs, theoryOverrides, trainDirs } from './commands.ts';
 
 type Command = 'train' | 'theory' | 'sweep' | 'mitigations';
 
@@ -9,27 +9,22 @@ type Command = 'train' | 'theory' | 'sweep' | 'mitigations';
 export async function runJsonCommand(command: Command, flags: Record<string, unknown>): Promise<unknown> {
   if (command === 'train') {
     const { trainSeries } = await import('./series.ts');
-    return trainSeries(labOptionsFromFlags(flags), { seriesDir: resolve(String(flags['out'])), evalDir: resolve(String(flags['evalOut'])) });
+    return trainSeries(labOptionsFromFlags(flags), trainDirs(flags));
   }
   if (command === 'theory') {
     const { runTheoryScenarios, theoryJson } = await import('../theory-report.ts');
     const { writeTheoryFiles } = await import('./theory-files.ts');
-    const overrides: Record<string, number> = {};
-    for (const k of ['lr', 'steps', 'seed']) if (typeof flags[k] === 'number') overrides[k] = flags[k] as number;
-    const scenarios = runTheoryScenarios(overrides);
+    const scenarios = runTheoryScenarios(theoryOverrides(flags));
     const files = await writeTheoryFiles(scenarios, resolve(String(flags['out'])));
     return { files, theory: theoryJson(scenarios) };
   }
   if (command === 'mitigations') {
     const { runMitigationLab, writeMitigationReport } = await import('./mitigation-lab.ts');
     const { armEffects, summarizeRun } = await import('../mitigation-report.ts');
-    const outDir = resolve(String(flags['out']));
-    const runs = flags['reportOnly'] === true ? await writeMitigationReport(outDir) : await runMitigationLab({ seeds: seedsFlag(flags), ...(listFlag(flags, 'arms') ? { arms: listFlag(flags, 'arms')! } : {}), base: labOptionsFromFlags(flags), outDir, workDir: resolve(String(flags['work'])) });
+    const runs = flags['reportOnly'] === true ? await writeMitigationReport(resolve(String(flags['out']))) : await runMitigationLab(mitigationArgs(flags));
     return { runs: runs.map(summarizeRun), effects: armEffects(runs) };
   }
   const { runSweep } = await import('./sweep.ts');
-  const seeds = seedsFlag(flags);
-  const settings = listFlag(flags, 'settings');
-  const r = await runSweep({ seeds, ...(settings ? { settings } : {}), base: labOptionsFromFlags(flags), outDir: resolve(String(flags['out'])) });
+  const r = await runSweep(sweepArgs(flags));
   return { runs: r.runs, summary: r.summary };
 }
