@@ -115,11 +115,12 @@ export function floorSides(session: ort.InferenceSession, model: LanguageModel, 
 }
 
 /** transformers.js one item at a time: a forward pass per (prompt, candidate) and pipeline('text-generation') per prompt. */
-export async function naiveSides(modelsDir: string, name: string, maxNew: number, device: 'cpu' | 'cuda', threads: number) {
+export async function naiveSides(modelsDir: string, name: string, maxNew: number, device: 'cpu' | 'cuda', threads?: number) {
   env.allowRemoteModels = false;
   env.localModelPath = modelsDir + '/';
-  const session_options = { intraOpNumThreads: threads, interOpNumThreads: 1 };
-  const loadOptions = { local_files_only: true, subfolder: '', model_file_name: 'model', dtype: 'fp32', device, session_options } as const;
+  // Without `threads`, onnxruntime's own thread defaults (as bench/runner.bench.ts has always measured).
+  const session_options = threads === undefined ? undefined : { intraOpNumThreads: threads, interOpNumThreads: 1 };
+  const loadOptions = { local_files_only: true, subfolder: '', model_file_name: 'model', dtype: 'fp32', device, ...(session_options ? { session_options } : {}) } as const;
   const generator = await pipeline('text-generation', name, loadOptions);
   const tok = await AutoTokenizer.from_pretrained(name, { local_files_only: true });
   const model = await AutoModelForCausalLM.from_pretrained(name, loadOptions);

@@ -6,11 +6,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AutoModelForCausalLM, AutoTokenizer, env, pipeline } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-node';
 import { buildByteLevelTokenizer, encode, randomGpt2Weights, tokenId, writeCheckpoint, type Gpt2Config } from '@cpi-bench/onnx-gpt2';
 import { resolveRunOptions, runBenchmark, type CheckpointDone, type ProgressSink } from '@cpi-bench/runner';
 import { SCHEMA_VERSION, toJsonl, type ConflictItem } from '@cpi-bench/schemas';
+import { naiveSides } from './runner-sizes-sides.ts';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -178,35 +178,12 @@ try {
     }
   };
 
-  // (a) the naive baseline: transformers.js, one item at a time.
-  env.allowRemoteModels = false;
-  env.localModelPath = join(root, 'models') + '/';
-  const loadOptions = { local_files_only: true, subfolder: '', model_file_name: 'model', dtype: 'fp32', device: 'cpu' } as const;
+  // (a) the naive baseline: transformers.js, one item at a time (the same one bench/runner-sizes.bench.ts runs).
   const sub = items.slice(0, BASELINE_ITEMS);
-  const generator = await pipeline('text-generation', 'checkpoint-0', loadOptions);
-  const naiveGenerate = async (): Promise<void> => {
-    for (const item of sub) await generator(prompt(item), { max_new_tokens: MAX_NEW, do_sample: false, return_full_text: false });
-  };
-  const tok = await AutoTokenizer.from_pretrained('checkpoint-0', { local_files_only: true });
-  const model = await AutoModelForCausalLM.from_pretrained('checkpoint-0', loadOptions);
-  const naiveScore = async (): Promise<void> => {
-    for (const item of sub) {
-      const context = tok.encode(prompt(item)).length;
-      for (const answer of [item.contextAnswer!, item.parametricAnswer!]) {
-        const inputs = tok(`${prompt(item)} ${answer}`);
-        const ids = Array.from(inputs.input_ids.data as BigInt64Array, Number);
-        const { logits } = (await model(inputs)) as { logits: { data: Float32Array; dims: number[] } };
-        const V = logits.dims[2]!;
-        let lp = 0;
-        for (let p = context - 1; p < ids.length - 1; p++) {
-          const row = logits.data.subarray(p * V, (p + 1) * V);
-          const max = Math.max(...row);
-          lp += row[ids[p + 1]!]! - max - Math.log(row.reduce((s, x) => s + Math.exp(x - max), 0));
-        }
-        if (!Number.isFinite(lp)) throw new Error('baseline produced a non-finite log-probability');
-      }
-    }
-  };
+  const naive = await naiveSides(join(root, 'models'), 'checkpoint-0', MAX_NEW, 'cpu');
+  const naiveGenerate = (): Promise<void> => naive.generate(sub.map(prompt));
+  const naiveRequests = sub.flatMap((item) => [item.contextAnswer!, item.parametricAnswer!].map((answer) => ({ prompt: prompt(item), continuation: ` ${answer}` })));
+  const naiveScore = (): Promise<void> => naive.score(naiveRequests);
 
   const sides = {
     'runner score': { fn: runner('score'), n: ITEMS },
@@ -228,8 +205,7 @@ try {
     }
   }
   await session.release();
-  await generator.dispose();
-  await model.dispose();
+  await naive.dispose();
   const ips = (name: keyof typeof sides): number => rate(sides[name].n, bestMs[name]!);
 
   console.log(`\nitems/s, best of ${ROUNDS} interleaved rounds`);
