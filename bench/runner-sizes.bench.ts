@@ -14,6 +14,7 @@ import { buildByteLevelTokenizer, randomGpt2Weights, tokenId, writeCheckpoint, t
 import { backendProfile, loadCheckpointSeries, loadOnnxModel, resolveRunOptions, runBenchmark, PHASES, type CheckpointDone, type LanguageModel, type ProgressSink, type RunDependencies } from '@cpi-bench/runner';
 import { mulberry32, toJsonl, type ConflictItem } from '@cpi-bench/schemas';
 import { floorSides, naiveSides, type Recorded } from './runner-sizes-sides.ts';
+import type { ModeResult, RunnerSizesReport } from './runner-sizes-report.ts';
 
 const argv = process.argv.slice(2);
 const flag = (name: string): boolean => argv.includes(`--${name}`);
@@ -118,14 +119,6 @@ function recordingLoader(rec: Recorded, clock: { loadMs: number; modelMs: number
 }
 
 type Mode = 'score' | 'generate';
-interface ModeResult {
-  itemsPerSecond: { runner: number; runnerWholeRun: number; floor: number; naive: number };
-  floorRatio: number;
-  naiveRatio: number;
-  pass: { floor: boolean; naive: boolean | null };
-  /** Milliseconds of the median runner round, by phase. */
-  profile: Record<string, number>;
-}
 
 async function benchSize(root: string, size: Size, items: ConflictItem[]): Promise<{ size: Size; params: number; device: string; modes: Record<Mode, ModeResult> }> {
   const dir = join(root, size.name);
@@ -265,7 +258,7 @@ try {
   }
   let sweep: { checkpoints: number; rssMB: { first: number; max: number; last: number } } | undefined;
   if (SWEEP > 0) sweep = await memorySweep(root, items, SWEEP);
-  const report = {
+  const report: RunnerSizesReport = {
     goals: GOALS,
     machine: { cores: load.cores, loadAverage1m: { before: load.before, after: loadavg()[0]! }, device: DEVICE, clock: CLOCK, threads: THREADS },
     rounds: ROUNDS,
