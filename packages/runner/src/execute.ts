@@ -17,9 +17,10 @@ export interface ExecutionContext {
   attemptOf: (key: string) => number;
 }
 
-function itemError(error: unknown): { code: `CPI_${string}`; message: string } {
+/** A thrown error as a record's error: its own code when coded, else `fallback`. */
+export function itemError(error: unknown, fallback: `CPI_${string}` = 'CPI_INFERENCE_FAILED'): { code: `CPI_${string}`; message: string } {
   if (isCpiError(error)) return { code: error.code, message: error.message };
-  return { code: 'CPI_INFERENCE_FAILED', message: (error as Error)?.message ?? String(error) };
+  return { code: fallback, message: (error as Error)?.message ?? String(error) };
 }
 
 /** Predicts one chunk of jobs (all of one mode) and returns one record per job, in order. */

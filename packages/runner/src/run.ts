@@ -4,13 +4,13 @@
 // touched; a killed run resumes where it stopped; a bad checkpoint is marked failed and the sweep goes on.
 import { join, resolve } from 'node:path';
 import { readDataset, renderPrompt } from '@cpi-bench/generator';
-import { asFsCpiError, CpiError, isCpiError, toJsonl, validate, writeFileAtomic, type CheckpointManifest, type PromptTemplate } from '@cpi-bench/schemas';
+import { asFsCpiError, CpiError, toJsonl, validate, writeFileAtomic, type CheckpointManifest, type PromptTemplate } from '@cpi-bench/schemas';
 import { loadOnnxModel } from './backend/onnx.ts';
 import { resolveBatchSize } from './backend/batch-size.ts';
 import type { CheckpointFiles } from './backend/types.ts';
 import type { LanguageModel, LoadModelOptions } from './backend/types.ts';
 import { modesOf, type RunOptions } from './config.ts';
-import { predictChunk } from './execute.ts';
+import { itemError, predictChunk } from './execute.ts';
 import { planPrompts, planRun, renderOptions, resolveTemplate, type CheckpointPlan, type Job } from './plan.ts';
 import { PROMPTS_FILE, savePrompts } from './io/prompts.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
@@ -66,11 +66,6 @@ export interface RunDependencies {
   loadModel?: (files: CheckpointFiles, options: LoadModelOptions) => Promise<LanguageModel>;
   /** Runs only the jobs this keeps of the full plan (a shard's cells: shard.ts); it keeps every checkpoint, in order, with fewer jobs. */
   selectJobs?: (plan: CheckpointPlan[]) => CheckpointPlan[];
-}
-
-function errorOf(error: unknown): { code: `CPI_${string}`; message: string } {
-  if (isCpiError(error)) return { code: error.code, message: error.message };
-  return { code: 'CPI_CHECKPOINT_UNUSABLE', message: (error as Error)?.message ?? String(error) };
 }
 
 /**
@@ -181,7 +176,7 @@ export async function runBenchmark(options: RunOptions, deps: RunDependencies = 
           } catch (loadError) {
             // One bad checkpoint (a corrupt graph) must not end the sweep: it is reported and skipped.
             firstLoadError ??= loadError;
-            error = errorOf(loadError);
+            error = itemError(loadError, 'CPI_CHECKPOINT_UNUSABLE');
             failedCheckpoints.push({ step: cp.manifest.step, path: cp.manifest.path, error });
             progress.notice(`checkpoint ${cp.manifest.path} (step ${cp.manifest.step}) failed and is skipped: ${error.code}: ${error.message.split('\n')[0]}`);
             progress.advance(pending);

@@ -21,6 +21,7 @@ export interface RunLock {
 }
 
 /** A breaker holds run.lock.break for a few milliseconds; one older than this was left by a killed breaker. */
+const LOCK_FILE = 'run.lock';
 const BREAK_STALE_MS = 5_000;
 const ATTEMPTS = 200;
 const RETRY_MS = 10;
@@ -58,6 +59,11 @@ function pidOf(content: string): number | undefined {
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
+/** The pid written in `runDir`'s run lock; undefined when there is no lock or it names none. */
+export async function lockOwner(runDir: string): Promise<number | undefined> {
+  return pidOf((await readOrUndefined(join(runDir, LOCK_FILE))) ?? '');
+}
+
 /** Removes the stale lock whose content was `seen`, unless someone else is breaking it or it changed. */
 async function breakStale(file: string, seen: string, mine: string): Promise<void> {
   const breaker = `${file}.break`;
@@ -77,7 +83,7 @@ async function breakStale(file: string, seen: string, mine: string): Promise<voi
 
 /** Takes `RUN_DIR/run.lock`, or throws CPI_RUN_LOCKED when a live process holds it. */
 export async function acquireRunLock(runDir: string): Promise<RunLock> {
-  const file = join(runDir, 'run.lock');
+  const file = join(runDir, LOCK_FILE);
   const mine = `${process.pid}\n${randomBytes(8).toString('hex')}\n`;
   let tookOverFrom: number | undefined;
   try {

@@ -6,7 +6,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { asFsCpiError, CpiError, readJsonl, toJsonl, validate, writeFileAtomic, type CheckpointManifest, type PredictionRecord, type RunConfig } from '@cpi-bench/schemas';
-import { acquireRunLock, processAlive } from './lock.ts';
+import { acquireRunLock, lockOwner, processAlive } from './lock.ts';
 import { runIdFrom, writeRunConfig } from './run-config.ts';
 import { bindingConflict, readRunConfig, removeDebris } from './run-folder.ts';
 import { readSweepPlan, type SweepPlan } from './sweep-plan.ts';
@@ -81,9 +81,9 @@ export async function mergeRun(runDir: string, notice: (line: string) => void = 
     configs.set(part, config);
   }
   for (const part of parts) {
-    const owner = Number.parseInt((await readFile(join(dir, part, 'run.lock'), 'utf8').catch(() => '')).split('\n')[0] ?? '', 10);
+    const owner = await lockOwner(join(dir, part));
     // Only a shard's lock says it is still running; a queue worker keeps its lock for its whole life.
-    if (part.startsWith('shards/') && owner > 0 && processAlive(owner)) notice(`${part} is still running (pid ${owner}): its records so far are merged`);
+    if (part.startsWith('shards/') && owner !== undefined && processAlive(owner)) notice(`${part} is still running (pid ${owner}): its records so far are merged`);
   }
   const previous = await readRunConfig(dir);
   const bound = bindingConflict(previous, plan.identity, dir);

@@ -43,7 +43,8 @@ export interface OpenStoreResult {
 /** Per key: 0 for a success, n > 0 for n failed attempts. */
 type KeyState = number;
 
-async function endsWithNewline(file: string): Promise<boolean> {
+/** Whether `file` (which must exist) is empty or ends with a line break; reads one byte. */
+export async function endsWithNewline(file: string): Promise<boolean> {
   const { size } = await stat(file);
   if (size === 0) return true;
   const handle = await openFile(file, 'r');
