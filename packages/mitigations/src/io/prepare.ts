@@ -42,7 +42,9 @@ const lines = async (path: string) =>
 let facts: Promise<Fact[]> | undefined;
 const factBase = () => (facts ??= loadFactBase());
 
-async function evalSuite(path: string): Promise<{ items: ConflictItem[]; index: EvalIndex; subjectOf: (item: ConflictItem) => string | undefined }> {
+type EvalSuite = { items: ConflictItem[]; index: EvalIndex; subjectOf: (item: ConflictItem) => string | undefined };
+
+async function evalSuite(path: string): Promise<EvalSuite> {
   const [{ items }, base] = await Promise.all([readDataset(path), factBase()]);
   const subjectById = new Map(base.map((f) => [f.id, f.subject]));
   const subjectOf = (item: ConflictItem) => (item.provenance.factId ? subjectById.get(item.provenance.factId.replace(/\/v\d+$/, '')) : undefined);
@@ -53,8 +55,8 @@ async function evalSuite(path: string): Promise<{ items: ConflictItem[]; index: 
  * The subjects and answers of a suite's question items. Unknown-subject items are left out (their subjects
  * are invented), and so are completion prompts (MemoTrap's answers are ordinary words).
  */
-async function evalEntityNames(path: string): Promise<string[]> {
-  const { items, subjectOf } = await evalSuite(path);
+async function evalEntityNames(suite: Promise<EvalSuite>): Promise<string[]> {
+  const { items, subjectOf } = await suite;
   const names = new Set<string>();
   for (const item of items) {
     if (!item.question || item.split === 'unknown_subject') continue;
@@ -68,6 +70,9 @@ export async function prepareContext(plan: readonly PlannedStep[], base: Mitigat
   const needs = needsOf(plan);
   const param = (key: string) => plan.map((s) => s.params[key]).find((v) => v !== undefined && v !== null);
   const context: MitigationContext = { ...base };
+  // A plan with both fact-overlap and counterfactual --source facts reads and indexes the suite once.
+  let suite: Promise<EvalSuite> | undefined;
+  const suiteAt = (path: string): Promise<EvalSuite> => (suite ??= evalSuite(path));
   if (needs.has('losses')) {
     const path = param('losses');
     if (typeof path === 'string') context.losses = await readLossFile(path);
@@ -75,7 +80,7 @@ export async function prepareContext(plan: readonly PlannedStep[], base: Mitigat
   if (needs.has('evalEntities')) {
     const entities = param('entities');
     const stopWords = param('stopWords');
-    context.evalEntities = buildEntityMatcher(typeof entities === 'string' ? await lines(entities) : await evalEntityNames(String(param('evalSuite'))), {
+    context.evalEntities = buildEntityMatcher(typeof entities === 'string' ? await lines(entities) : await evalEntityNames(suiteAt(String(param('evalSuite')))), {
       minLength: Number(param('minLength') ?? 3),
       stopWords: typeof stopWords === 'string' ? await lines(stopWords) : DEFAULT_STOP_WORDS,
     });
@@ -84,7 +89,7 @@ export async function prepareContext(plan: readonly PlannedStep[], base: Mitigat
     context.entityPool = buildEntityPool((await factBase()).flatMap((f) => [{ name: f.subject, type: f.subjectType }, { name: f.object, type: f.objectType }]));
   }
   if (needs.has('openEntities')) context.openEntities = await loadOpenEntityFinder();
-  if (needs.has('counterfactualItems')) context.counterfactualItems = await guardedItems(String(param('evalSuite')), param('items'), base.seed);
+  if (needs.has('counterfactualItems')) context.counterfactualItems = await guardedItems(suiteAt(String(param('evalSuite'))), param('items'), base.seed);
   return context;
 }
 
@@ -93,8 +98,8 @@ export async function prepareContext(plan: readonly PlannedStep[], base: Mitigat
  * items come from the facts the suite does not evaluate, and any that still overlap (a shared answer pair)
  * are left out. Both then pass the same assertion, so nothing from the suite is ever added.
  */
-async function guardedItems(suitePath: string, itemsPath: unknown, seed: number): Promise<ConflictItem[]> {
-  const suite = await evalSuite(suitePath);
+async function guardedItems(suiteRead: Promise<EvalSuite>, itemsPath: unknown, seed: number): Promise<ConflictItem[]> {
+  const suite = await suiteRead;
   const { subjectOf } = suite;
   let items: ConflictItem[];
   if (typeof itemsPath === 'string') {
