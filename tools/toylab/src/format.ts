@@ -13,4 +13,4 @@ export const sd = (xs: readonly number[]): number => {
 export const pm = (xs: readonly number[], signed = false): string => `${signed && mean(xs) >= 0 ? '+' : ''}${mean(xs).toFixed(2)} ± ${sd(xs).toFixed(2)}`;
 export const f2 = (x: number): string => x.toFixed(2);
 /** A p-value as the tables print it; "–" when there was no test. */
-export const pv = (p: number | null): string => (p === null ? '–' : p < 0.001 ? '< 0.001' : p.toFixed(3));
+export const pv = (p: number | null | undefined): string => (p === null || p === undefined ? '–' : p < 0.001 ? '< 0.001' : p.toFixed(3));

@@ -89,11 +89,12 @@ function curveDeltas(run: MitigationRun, base: MitigationRun, key: 'closedBook')
 
 export function armEffects(runs: readonly MitigationRun[]): ArmEffect[] {
   const baselines = new Map(runs.filter((r) => r.arm === 'baseline').map((r) => [r.seed, r]));
+  // Each run's verdict once (its permutation test is the costly part).
+  const sums = new Map(runs.map((r) => [r, summarizeRun(r)]));
   return MITIGATION_ARMS.filter((a) => runs.some((r) => r.arm === a.id)).map((a) => {
     const mine = runs.filter((r) => r.arm === a.id).sort(armOrder);
     // Only a baseline finetuned under the same options (steps, size, ...) is a fair comparison.
     const paired = mine.filter((r) => sameLabOptions(baselines.get(r.seed)?.options, r.options));
-    const sums = new Map(runs.map((r) => [r, summarizeRun(r)]));
     const d = (key: 'peak' | 'drop' | 'final' | 'aligned' | 'closedBook' | 'unknownContext') => paired.map((r) => sums.get(r)![key] - sums.get(baselines.get(r.seed)!)![key]);
     const cb = paired.map((r) => curveDeltas(r, baselines.get(r.seed)!, 'closedBook'));
     return {
@@ -119,12 +120,12 @@ export function runsMarkdown(runs: readonly MitigationRun[]): string {
 }
 
 /** Per mitigation: mean ± sd over seeds of the paired changes against the baseline. */
-export function effectsMarkdown(runs: readonly MitigationRun[]): string {
+export function effectsMarkdown(runs: readonly MitigationRun[], effects: readonly ArmEffect[] = armEffects(runs)): string {
   const lines = [
     '| arm | seeds | inversion detected | peak context reliance | smoothed drop | Δ peak | Δ drop | Δ final reliance | Δ aligned (end) | Δ closed-book (end) | Δ closed-book (mean over the curve; lowest) | Δ unknown-subject ctx (end) |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
-  for (const e of armEffects(runs)) {
+  for (const e of effects) {
     const isBase = e.arm === 'baseline';
     const dd = (xs: number[]) => (isBase ? '–' : xs.length ? pm(xs, true) : 'no baseline under the same options');
     const lowest = e.dClosedBookLowest.length ? Math.min(...e.dClosedBookLowest) : 0;
@@ -191,8 +192,7 @@ const pts = (xs: readonly number[]): string => {
 };
 
 /** One line per mitigation in words: its paired changes against the baseline, mean (± sd) over seeds. */
-export function headlineMarkdown(runs: readonly MitigationRun[]): string {
-  const effects = armEffects(runs);
+export function headlineMarkdown(runs: readonly MitigationRun[], effects: readonly ArmEffect[] = armEffects(runs)): string {
   const base = effects.find((e) => e.arm === 'baseline');
   const lines: string[] = [];
   if (base) lines.push(`- **baseline** (${base.seeds.length} seeds): peak context reliance ${(mean(base.peak) * 100).toFixed(1)}%, smoothed drop ${(mean(base.drop) * 100).toFixed(1)} points; inversion detected in ${base.detected} of ${base.seeds.length}.`);
@@ -205,9 +205,10 @@ export function headlineMarkdown(runs: readonly MitigationRun[]): string {
 
 /** The generated blocks of docs/mitigations/README.md and of the root README's summary. */
 export function mitigationBlocks(runs: readonly MitigationRun[]): { report: Record<string, string>; summary: Record<string, string> } {
-  const headline = headlineMarkdown(runs);
+  const effects = armEffects(runs);
+  const headline = headlineMarkdown(runs, effects);
   return {
-    report: { 'mitigations-headline': headline, 'mitigations-effects': effectsMarkdown(runs).trimEnd(), 'mitigations-runs': runsMarkdown(runs).trimEnd(), 'mitigations-transforms': transformsMarkdown(runs).trimEnd() },
+    report: { 'mitigations-headline': headline, 'mitigations-effects': effectsMarkdown(runs, effects).trimEnd(), 'mitigations-runs': runsMarkdown(runs).trimEnd(), 'mitigations-transforms': transformsMarkdown(runs).trimEnd() },
     summary: { 'mitigations-summary': headline },
   };
 }

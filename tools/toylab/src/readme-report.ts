@@ -3,6 +3,7 @@
 // around it is written by hand. Pure; io/readme.ts reads the files and writes the README.
 import { CpiError } from '@cpi-bench/schemas';
 import type { ProbePoint } from './probe.ts';
+import { f2, pv } from './format.ts';
 import { labVerdict, verdictLine } from './lab-verdict.ts';
 import type { LabOptions } from './options.ts';
 import { SWEEP_SETTINGS, sweepMarkdown, sweepRun, type SweepRun } from './sweep-report.ts';
@@ -43,8 +44,6 @@ export interface ReadmeData {
 }
 
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? 'n/a' : `${(v * 100).toFixed(1)}%`);
-const f2 = (v: number): string => v.toFixed(2);
-const pv = (p: number | null | undefined): string => (p === null || p === undefined ? '–' : p < 0.001 ? '< 0.001' : p.toFixed(3));
 
 function theoryBlock(theory: TheoryDoc | null): string {
   if (!theory) return '_No theory run committed (`npx toylab theory`)._';

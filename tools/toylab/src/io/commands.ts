@@ -27,7 +27,7 @@ function progressBar(): { sink: ProgressSink; stop(): void } {
 }
 
 /** A comma-separated list flag (`--arms a,b`), or undefined when not given; empty entries are refused. */
-export function listFlag(flags: Record<string, unknown>, key: string): string[] | undefined {
+function listFlag(flags: Record<string, unknown>, key: string): string[] | undefined {
   if (typeof flags[key] !== 'string') return undefined;
   const items = flags[key].split(',').map((x) => x.trim());
   if (items.some((x) => x === '')) throw new CpiError('CPI_TOYLAB_BAD_OPTION', `--${key} has an empty entry: "${flags[key]}"`, { pointer: `/${key}` });
@@ -35,7 +35,7 @@ export function listFlag(flags: Record<string, unknown>, key: string): string[] 
 }
 
 /** `--seeds 0,1,2` as non-negative integers. */
-export function seedsFlag(flags: Record<string, unknown>): number[] {
+function seedsFlag(flags: Record<string, unknown>): number[] {
   return (listFlag(flags, 'seeds') ?? []).map((x) => {
     const n = Number(x);
     if (!Number.isInteger(n) || n < 0) throw new CpiError('CPI_TOYLAB_BAD_OPTION', `--seeds takes non-negative integers, got "${x}"`, { pointer: '/seeds' });

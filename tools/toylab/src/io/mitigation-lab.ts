@@ -141,8 +141,9 @@ export async function runMitigationLab(args: MitigationLabArgs, onProgress?: Pro
     await writeFileAtomic(files.baseline, toJsonl(baselineFinetuneData(ctx)));
     for (const arm of todo) {
       const data = await armData(arm, ctx, files, log);
-      const blocks = await Promise.all(data.files.map(async (f) => rowsFromExamples(ctx, await readAlpaca(f))));
-      const examples = await readAlpaca(data.files[0]!);
+      const parsed = await Promise.all(data.files.map(readAlpaca));
+      const blocks = parsed.map((examples) => rowsFromExamples(ctx, examples));
+      const examples = parsed[0]!;
       const tooLong = blocks.reduce((n, b) => n + b.tooLong, 0);
       if (tooLong > 0) log(`${arm.id} seed ${seed}: ${tooLong} examples longer than the model's ${ctx.nPositions} positions left out`);
       const t0 = performance.now();

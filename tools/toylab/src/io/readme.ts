@@ -43,11 +43,15 @@ export async function readReadmeData(root: string): Promise<ReadmeData> {
   };
 }
 
-/** The README with its generated blocks refreshed; writes it unless `check`. */
-export async function regenerateReadme(root: string, options: { check?: boolean } = {}): Promise<{ file: string; changed: boolean }> {
-  const file = join(root, README_FILES.readme);
+/** Refreshes the generated blocks of a Markdown file; writes it unless `check`, and says whether it changed. */
+export async function refreshGeneratedBlocks(file: string, blocks: Record<string, string>, options: { check?: boolean } = {}): Promise<{ file: string; changed: boolean }> {
   const before = await readFile(file, 'utf8');
-  const after = fillReadme(before, readmeBlocks(await readReadmeData(root)));
+  const after = fillReadme(before, blocks);
   if (after !== before && !options.check) await writeFileAtomic(file, after);
   return { file, changed: after !== before };
+}
+
+/** The README with its generated blocks refreshed; writes it unless `check`. */
+export async function regenerateReadme(root: string, options: { check?: boolean } = {}): Promise<{ file: string; changed: boolean }> {
+  return refreshGeneratedBlocks(join(root, README_FILES.readme), readmeBlocks(await readReadmeData(root)), options);
 }

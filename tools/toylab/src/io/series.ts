@@ -102,14 +102,16 @@ export async function trainSeries(overrides: Partial<LabOptions>, dirs: { series
   const t1 = performance.now();
   const checkpoints: string[] = [];
   let curve: ProbePoint[] = [];
+  let verdict: LabVerdict | undefined;
+  let heldOutVerdict: LabVerdict | undefined;
   await writeDirAtomic(dirs.seriesDir, async (tmp) => {
     curve = await finetune(model, ctx, async (step, m) => {
       const name = `checkpoint-${step}`;
       await writeCheckpoint(join(tmp, name), { config: m.config, weights: m.toWeights(), tokenizer: ctx.tokenizer, step });
       checkpoints.push(join(dirs.seriesDir, name));
     }, onProgress);
-    const verdict = labVerdict(curve);
-    const heldOutVerdict = labVerdict(curve, 'contextHeldOut');
+    verdict = labVerdict(curve);
+    heldOutVerdict = labVerdict(curve, 'contextHeldOut');
     const dataset = relative(dirs.seriesDir, dirs.evalDir).split('\\').join('/') || '.';
     await writeJsonAtomic(join(tmp, 'series.json'), {
       schemaVersion: SCHEMA_VERSION, dataset, template: 'plain',
@@ -127,7 +129,7 @@ export async function trainSeries(overrides: Partial<LabOptions>, dirs: { series
   const t2 = performance.now();
   return {
     seriesDir: dirs.seriesDir, evalDir: dirs.evalDir, checkpoints, pretrainSteps: pre.steps, pretrainClosedBook: pre.closedBook, pretrainClosedBookTemplate: pre.closedBookTemplate,
-    curve, verdict: labVerdict(curve), heldOutVerdict: labVerdict(curve, 'contextHeldOut'),
+    curve, verdict: verdict!, heldOutVerdict: heldOutVerdict!,
     seconds: { pretrain: (t1 - t0) / 1000, finetune: (t2 - t1) / 1000 },
   };
 }
