@@ -1,13 +1,13 @@
 // One call does a whole `npx mitigate`: read the input as a stream, run the transforms, write the output in
 // the input's own format and container, and write the MitigationReport beside it.
-import { SCHEMA_VERSION, sha256File, validate, writeJsonAtomic, type MitigationReport } from '@cpi-bench/schemas';
+import { SCHEMA_VERSION, sha256File, validate, writeFileAtomicWith, writeJsonAtomic, type MitigationReport } from '@cpi-bench/schemas';
 import type { DataFormat } from '../formats.ts';
 import { createPipeline, planMitigations } from '../pipeline.ts';
 import type { MitigationContext } from '../types.ts';
 import { prepareContext } from './prepare.ts';
 import { mitigationProvenance } from './provenance.ts';
 import { containerOf, readExamples } from './read.ts';
-import { countingWriter, openExampleWriter } from './write.ts';
+import { exampleSerializer } from './write.ts';
 
 export interface MitigateConfig {
   /** Transform names or ids, applied in order. */
@@ -41,17 +41,20 @@ export async function mitigateFile(config: MitigateConfig): Promise<MitigationRe
   for await (const _ of readExamples(config.input, { format: format ?? 'auto', onFormat: (f) => (format = f) })) inputCount++;
   const context: MitigationContext = await prepareContext(plan, { seed, format: format ?? 'alpaca', inputCount });
   const pipeline = createPipeline(plan, context);
-  const writer = config.dryRun ? countingWriter(container) : await openExampleWriter(config.output, container);
-  let written;
-  try {
+  const serializer = exampleSerializer(container);
+  // Streams every output example to `sink` (the file, or nowhere on a dry run), chunk by chunk.
+  const stream = async (sink: (chunk: string) => Promise<unknown>): Promise<void> => {
     for await (const example of readExamples(config.input, { format: context.format })) {
-      for (const out of pipeline.process(example)) await writer.write(out.record);
+      for (const out of pipeline.process(example)) {
+        const chunk = serializer.add(out.record);
+        if (chunk) await sink(chunk);
+      }
     }
-    written = await writer.commit();
-  } catch (error) {
-    await writer.abort();
-    throw error;
-  }
+    await sink(serializer.finish());
+  };
+  if (config.dryRun) await stream(async () => {});
+  else await writeFileAtomicWith(config.output, (handle) => stream((chunk) => handle.write(chunk)));
+  const written = serializer.result();
   const steps = pipeline.stats();
   const single = steps.length === 1 ? steps[0] : undefined;
   const report: MitigationReport = {
