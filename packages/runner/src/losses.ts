@@ -1,9 +1,9 @@
 // The per-example losses behind the paper's context-critical filter (§4): for each finetuning example, the
 // mean per-token loss of its target with its context and without it, from one (base) checkpoint, on the
 // same backend as the benchmark. Batched; resumable (appends whole lines and skips examples already done).
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { STANFORD_ALPACA_PROMPT, exampleHash, lossRequests, lossTemplate, readExamples, type DataFormat, type Example, type LossRecord, type TargetLoss } from '@cpi-bench/mitigations';
-import { CpiError, appendJsonl, readJsonl, toJsonl, writeFileAtomic } from '@cpi-bench/schemas';
+import { CpiError, appendJsonl, pathExists, readJsonl, toJsonl, writeFileAtomic } from '@cpi-bench/schemas';
 import { loadOnnxModel } from './backend/onnx.ts';
 import type { DeviceChoice, LanguageModel, ScoreRequest, ScoreResult } from './backend/types.ts';
 import { loadCheckpointSeries, type ResolvedCheckpoint } from './io/checkpoints.ts';
@@ -58,9 +58,8 @@ function toRecord(example: Example, hash: string, model: string, template: strin
 
 /** The indices `out` already holds, checked against this model (a torn last line is removed). */
 async function alreadyDone(out: string, model: string, template: string): Promise<Map<number, string>> {
-  const exists = await stat(out).then(() => true, () => false);
   const done = new Map<number, string>();
-  if (!exists) return done;
+  if (!(await pathExists(out))) return done;
   const read = await readJsonl(out, { onInvalid: 'skip' });
   // A torn tail (a run cut mid-write) must not glue itself to the next appended line: drop it, atomically.
   if (read.tornLastLine) await writeFileAtomic(out, toJsonl(read.records.map((r) => r.value)));

@@ -5,7 +5,7 @@ export type { SchemaName, SchemaTypes, Location } from './validate.ts';
 export { readJsonl, streamJsonl, appendJsonl, toJsonl } from './io/jsonl.ts';
 export type { JsonlLine, JsonlResult, JsonlSink, ReadJsonlOptions } from './io/jsonl.ts';
 export { JSONL_MAX_LINE_BYTES, JSON_MAX_DEPTH, jsonDepthExceeded } from './io/json-depth.ts';
-export { writeFileAtomic, writeFileAtomicWith, writeJsonAtomic, writeDirAtomic } from './io/atomic.ts';
+export { writeFileAtomic, writeFileAtomicWith, writeJsonAtomic, writeDirAtomic, pathExists } from './io/atomic.ts';
 export { asFsCpiError } from './io/fs-errors.ts';
 export { sha256, sha256File } from './io/hash.ts';
 export { installedVersion, packageJsonVersion } from './io/package-version.ts';

@@ -3,19 +3,15 @@
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { CpiError, readJsonl, validate, type RunConfig } from '@cpi-bench/schemas';
+import { CpiError, readJsonl, validate, type RunConfig, pathExists } from '@cpi-bench/schemas';
 import type { RunInput } from '../inversion-report.ts';
 import type { BenchmarkReadOptions } from '../benchmarks.ts';
 import { readBenchmarks } from './benchmarks.ts';
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
-}
-
 /** The run's config, validated; null when the folder has none (a run copied without it still reports). */
 export async function readRunConfig(runDir: string): Promise<RunConfig | null> {
   const file = join(runDir, 'run-config.json');
-  if (!(await exists(file))) return null;
+  if (!(await pathExists(file))) return null;
   let json: unknown;
   try {
     json = JSON.parse(await readFile(file, 'utf8'));
@@ -37,7 +33,7 @@ export async function loadRunDir(runDir: string, options: BenchmarkReadOptions =
     throw new CpiError('CPI_RUN_DIR_INVALID', `run folder ${runDir} does not exist`, { file: runDir, hint: 'pass a folder written by `npx run benchmark`' });
   }
   for (const f of ['items.jsonl', 'predictions.jsonl']) {
-    if (!(await exists(join(dir, f)))) {
+    if (!(await pathExists(join(dir, f)))) {
       throw new CpiError('CPI_RUN_DIR_INVALID', `run folder has no ${f}`, { file: join(runDir, f), hint: 'is this a run folder? it should hold run-config.json, items.jsonl and predictions.jsonl' });
     }
   }
@@ -51,9 +47,9 @@ export async function loadRunDir(runDir: string, options: BenchmarkReadOptions =
     records: predictions.records.map((r) => r.value),
     skippedLines: predictions.skipped,
   };
-  if (await exists(join(dir, 'run.lock'))) input.inProgress = true;
+  if (await pathExists(join(dir, 'run.lock'))) input.inProgress = true;
   for (const candidate of ['benchmarks.csv', 'benchmarks']) {
-    if (await exists(join(dir, candidate))) {
+    if (await pathExists(join(dir, candidate))) {
       input.benchmarks = await readBenchmarks(join(dir, candidate), options);
       break;
     }

@@ -2,16 +2,9 @@
 // a list), orders them by step, and says what a folder lacks. checkpoints.ts resolves and hashes them.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { CpiError, type CheckpointManifest } from '@cpi-bench/schemas';
+import { CpiError, pathExists, type CheckpointManifest } from '@cpi-bench/schemas';
 import { genaiGraphFile } from '../checkpoint-config.ts';
 import { GRAPH_FILES, REQUIRED_FILES, graphFilesFor, looksLikeCheckpointName, orderByStep, stepFromName, type GraphDtype } from '../checkpoints.ts';
-
-export async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
 
 async function isDir(path: string): Promise<boolean> {
   return stat(path).then(
@@ -40,19 +33,19 @@ export type Dtype = GraphDtype;
 export const GENAI_CONFIG = 'genai_config.json';
 
 export async function findGraph(dir: string, dtype: Dtype = 'auto'): Promise<string | undefined> {
-  if (await exists(join(dir, GENAI_CONFIG))) {
+  if (await pathExists(join(dir, GENAI_CONFIG))) {
     const file = genaiGraphFile(await readJson(join(dir, GENAI_CONFIG)), join(dir, GENAI_CONFIG));
-    return (await exists(join(dir, file))) ? file : undefined;
+    return (await pathExists(join(dir, file))) ? file : undefined;
   }
-  for (const g of graphFilesFor(dtype)) if (await exists(join(dir, g))) return g;
+  for (const g of graphFilesFor(dtype)) if (await pathExists(join(dir, g))) return g;
   return undefined;
 }
 
 /** What a checkpoint folder lacks, as relative names; empty when it is complete. */
 export async function missingFiles(dir: string, dtype: Dtype = 'auto'): Promise<string[]> {
   const missing: string[] = [];
-  const genai = await exists(join(dir, GENAI_CONFIG));
-  for (const f of REQUIRED_FILES) if (!(await exists(join(dir, f))) && !(genai && f === 'config.json')) missing.push(f);
+  const genai = await pathExists(join(dir, GENAI_CONFIG));
+  for (const f of REQUIRED_FILES) if (!(await pathExists(join(dir, f))) && !(genai && f === 'config.json')) missing.push(f);
   if (!(await findGraph(dir, dtype))) missing.push(genai ? `the graph ${GENAI_CONFIG} names` : (dtype === 'auto' ? GRAPH_FILES : graphFilesFor(dtype)).join(' or '));
   return missing;
 }
@@ -67,7 +60,7 @@ export interface Candidate {
 
 async function globalStep(dir: string, key: 'global_step' | 'max_steps' = 'global_step'): Promise<number | undefined> {
   const state = join(dir, 'trainer_state.json');
-  if (!(await exists(state))) return undefined;
+  if (!(await pathExists(state))) return undefined;
   const v = ((await readJson(state)) as Record<string, unknown>)[key];
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined;
 }
@@ -88,7 +81,7 @@ async function subfolderCandidates(root: string): Promise<Candidate[]> {
   const out: Candidate[] = [];
   const entries = (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => join(root, e.name));
   for (const dir of entries) {
-    if (!looksLikeCheckpointName(basename(dir)) && !(await exists(join(dir, 'config.json')))) continue;
+    if (!looksLikeCheckpointName(basename(dir)) && !(await pathExists(join(dir, 'config.json')))) continue;
     out.push({ path: dir, ...(await stepOf(dir)) });
   }
   return out;
@@ -124,7 +117,7 @@ async function trainerCandidates(root: string): Promise<Candidate[] | undefined>
 /** A series.json `checkpoints` list ({ path, step }), when the series names its own order. */
 async function manifestCandidates(root: string): Promise<Candidate[] | undefined> {
   const file = join(root, 'series.json');
-  if (!(await exists(file))) return undefined;
+  if (!(await pathExists(file))) return undefined;
   const s = (await readJson(file)) as { checkpoints?: unknown };
   if (!Array.isArray(s.checkpoints)) return undefined;
   return s.checkpoints.map((c: unknown, i) => {
@@ -140,7 +133,7 @@ async function manifestCandidates(root: string): Promise<Candidate[] | undefined
 export async function seriesDataset(spec: string): Promise<string | undefined> {
   const root = resolve(spec.split(',')[0]!.trim());
   const file = join(root, 'series.json');
-  if (spec.includes(',') || !(await exists(file))) return undefined;
+  if (spec.includes(',') || !(await pathExists(file))) return undefined;
   const d = ((await readJson(file)) as { dataset?: unknown }).dataset;
   return typeof d === 'string' && d ? resolve(root, d) : undefined;
 }
@@ -171,7 +164,7 @@ export async function findCheckpoints(spec: string | readonly string[]): Promise
     if (!(await isDir(root))) throw new CpiError('CPI_NO_CHECKPOINTS', `${root} is not a folder`, { file: root });
     const fromManifest = await manifestCandidates(root);
     if (fromManifest) candidates = fromManifest;
-    else if ((await exists(join(root, 'config.json'))) || (await exists(join(root, GENAI_CONFIG)))) {
+    else if ((await pathExists(join(root, 'config.json'))) || (await pathExists(join(root, GENAI_CONFIG)))) {
       const trainer = await trainerCandidates(root);
       if (trainer) candidates = trainer;
       else {

@@ -2,11 +2,11 @@
 // starts (listing every missing file at once), and hashes their files, streamed, into CheckpointManifests.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
-import { CpiError, SCHEMA_VERSION, sha256, sha256File, validate, type CheckpointManifest, type FileHash } from '@cpi-bench/schemas';
+import { CpiError, SCHEMA_VERSION, pathExists, sha256, sha256File, validate, type CheckpointManifest, type FileHash } from '@cpi-bench/schemas';
 import { eosTokenIds, parseGenaiConfig, parseModelConfig, tokenizerVocabSize } from '../checkpoint-config.ts';
 import type { CheckpointFiles } from '../backend/types.ts';
 import { GENERATION_FILES, TOKENIZER_FILES, dtypeFromConfig, externalDataNames } from '../checkpoints.ts';
-import { GENAI_CONFIG, exists, findCheckpoints, findGraph, missingFiles, readJson, type Candidate, type Dtype } from './checkpoint-discovery.ts';
+import { GENAI_CONFIG, findCheckpoints, findGraph, missingFiles, readJson, type Candidate, type Dtype } from './checkpoint-discovery.ts';
 
 export { findCheckpoints, missingFiles, seriesDataset, type Candidate } from './checkpoint-discovery.ts';
 
@@ -40,7 +40,7 @@ async function externalDataFiles(dir: string, graphFile: string): Promise<string
 /** The chat template: chat_template.jinja (transformers 5 writes it there) wins over tokenizer_config.json's. */
 async function chatTemplateOf(dir: string, tokConfig: Record<string, unknown>): Promise<string | undefined> {
   const jinja = join(dir, 'chat_template.jinja');
-  if (await exists(jinja)) return readFile(jinja, 'utf8');
+  if (await pathExists(jinja)) return readFile(jinja, 'utf8');
   const t = tokConfig['chat_template'];
   if (typeof t === 'string') return t;
   // Several named templates ([{name, template}]): transformers uses the one named "default".
@@ -60,13 +60,13 @@ export async function resolveCheckpoint(candidate: Candidate, dtype: Dtype = 'au
   const dir = candidate.path;
   const graphFile = (await findGraph(dir, dtype))!;
   const genaiFile = join(dir, GENAI_CONFIG);
-  const genai = await exists(genaiFile);
-  const configFile = genai && !(await exists(join(dir, 'config.json'))) ? genaiFile : join(dir, 'config.json');
+  const genai = await pathExists(genaiFile);
+  const configFile = genai && !(await pathExists(join(dir, 'config.json'))) ? genaiFile : join(dir, 'config.json');
   const rawConfig = await readJson(configFile);
   const config = configFile === genaiFile ? parseGenaiConfig(rawConfig, configFile) : parseModelConfig(rawConfig, configFile);
   const generationFile = join(dir, GENERATION_FILES[0]);
   const eosIds = [
-    ...((await exists(generationFile)) ? eosTokenIds(await readJson(generationFile), generationFile) : []),
+    ...((await pathExists(generationFile)) ? eosTokenIds(await readJson(generationFile), generationFile) : []),
     ...(genai ? eosTokenIds(((await readJson(genaiFile)) as { model?: unknown }).model ?? {}, genaiFile) : []),
   ];
   const tokFile = join(dir, 'tokenizer.json');
@@ -80,10 +80,10 @@ export async function resolveCheckpoint(candidate: Candidate, dtype: Dtype = 'au
   const tokConfig = (await readJson(join(dir, 'tokenizer_config.json'))) as Record<string, unknown>;
   const external = await externalDataFiles(dir, graphFile);
   const extras: string[] = [];
-  for (const f of ['config.json', GENAI_CONFIG, ...GENERATION_FILES]) if (await exists(join(dir, f))) extras.push(f);
+  for (const f of ['config.json', GENAI_CONFIG, ...GENERATION_FILES]) if (await pathExists(join(dir, f))) extras.push(f);
   const modelFiles = await hashFiles(dir, [graphFile, ...external, ...extras]);
   const tokenizerNames: string[] = [];
-  for (const f of TOKENIZER_FILES) if (await exists(join(dir, f))) tokenizerNames.push(f);
+  for (const f of TOKENIZER_FILES) if (await pathExists(join(dir, f))) tokenizerNames.push(f);
   const tokenizerFiles = await hashFiles(dir, tokenizerNames);
   const manifest = validate(
     'checkpointManifest',

@@ -2,9 +2,9 @@
 // dataset and template its series.json names, overlaid with datasets/toy-series-cf10 when present) found under
 // the current directory, which is the repository root when the README's command is run. An installed runner
 // has no series of its own: it asks for --checkpoints.
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { CpiError, writeFileAtomic } from '@cpi-bench/schemas';
+import { CpiError, writeFileAtomic, pathExists } from '@cpi-bench/schemas';
 
 export interface DefaultRun {
   checkpoints: string;
@@ -18,12 +18,6 @@ export interface DefaultRun {
   /** A second toy series run and overlaid in the same report (datasets/toy-series-cf10: 10% counterfactual examples). */
   overlay?: DefaultRun;
 }
-
-const exists = (p: string): Promise<boolean> =>
-  stat(p).then(
-    () => true,
-    () => false,
-  );
 
 interface SeriesJson {
   dataset?: unknown;
@@ -51,14 +45,14 @@ async function readSeriesJson(file: string): Promise<SeriesJson> {
  */
 export async function resolveDefaultRun(root: string = process.cwd()): Promise<DefaultRun> {
   const toy = resolve(root, 'datasets/toy-series');
-  if (!(await exists(toy))) {
+  if (!(await pathExists(toy))) {
     throw new CpiError('CPI_DEFAULT_SERIES_MISSING', `no default checkpoint series here (${toy} does not exist)`, {
       hint: "run from a cpi-bench checkout (its datasets/toy-series is the default), or name your own: --checkpoints DIR --dataset DIR",
     });
   }
   const run = await toySeriesRun(root, 'toy-series', 'toy lab series');
   const cf = resolve(root, 'datasets/toy-series-cf10');
-  if (await exists(join(cf, 'series.json'))) run.overlay = await toySeriesRun(root, 'toy-series-cf10', 'toy lab series + 10% counterfactual');
+  if (await pathExists(join(cf, 'series.json'))) run.overlay = await toySeriesRun(root, 'toy-series-cf10', 'toy lab series + 10% counterfactual');
   return run;
 }
 
@@ -66,9 +60,9 @@ export async function resolveDefaultRun(root: string = process.cwd()): Promise<D
 async function toySeriesRun(root: string, name: string, label: string): Promise<DefaultRun> {
   const toy = resolve(root, 'datasets', name);
   const seriesFile = join(toy, 'series.json');
-  const series: SeriesJson = (await exists(seriesFile)) ? await readSeriesJson(seriesFile) : {};
+  const series: SeriesJson = (await pathExists(seriesFile)) ? await readSeriesJson(seriesFile) : {};
   const toyEval = resolve(root, 'datasets/toy-eval');
-  const dataset = typeof series.dataset === 'string' ? resolve(toy, series.dataset) : (await exists(toyEval)) ? toyEval : resolve(root, 'datasets/default');
+  const dataset = typeof series.dataset === 'string' ? resolve(toy, series.dataset) : (await pathExists(toyEval)) ? toyEval : resolve(root, 'datasets/default');
   const run: DefaultRun = {
     checkpoints: toy,
     dataset,
@@ -77,7 +71,7 @@ async function toySeriesRun(root: string, name: string, label: string): Promise<
     out: resolve(root, 'runs', name),
     label,
   };
-  if (await exists(join(toy, 'benchmarks.csv'))) run.benchmarks = join(toy, 'benchmarks.csv');
+  if (await pathExists(join(toy, 'benchmarks.csv'))) run.benchmarks = join(toy, 'benchmarks.csv');
   return run;
 }
 

@@ -3,9 +3,9 @@
 // RUN_DIR/predictions.jsonl with one record per key of the sweep plan, written atomically under the run
 // lock. Delivery is at least once, so a key may arrive twice: a success beats a failure, else the later
 // file wins. Nothing a shard or worker wrote is changed.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { asFsCpiError, CpiError, readJsonl, toJsonl, validate, writeFileAtomic, type CheckpointManifest, type PredictionRecord, type RunConfig } from '@cpi-bench/schemas';
+import { asFsCpiError, CpiError, readJsonl, toJsonl, validate, writeFileAtomic, type CheckpointManifest, type PredictionRecord, type RunConfig, pathExists } from '@cpi-bench/schemas';
 import { acquireRunLock, lockOwner, processAlive } from './lock.ts';
 import { runIdFrom, writeRunConfig } from './run-config.ts';
 import { bindingConflict, readRunConfig, removeDebris } from './run-folder.ts';
@@ -39,19 +39,13 @@ export interface MergeSummary {
   complete: boolean;
 }
 
-const exists = (p: string): Promise<boolean> =>
-  stat(p).then(
-    () => true,
-    () => false,
-  );
-
 /** The part folders of a sweep, in a fixed order (by kind, then name). */
 async function partFolders(runDir: string): Promise<string[]> {
   const parts: string[] = [];
   for (const kind of PART_FOLDERS) {
     const names = await readdir(join(runDir, kind), { withFileTypes: true }).catch(() => []);
     for (const d of names.filter((n) => n.isDirectory()).map((n) => n.name).sort()) {
-      if (await exists(join(runDir, kind, d, 'predictions.jsonl'))) parts.push(join(kind, d));
+      if (await pathExists(join(runDir, kind, d, 'predictions.jsonl'))) parts.push(join(kind, d));
     }
   }
   return parts;
@@ -97,7 +91,7 @@ export async function mergeRun(runDir: string, notice: (line: string) => void = 
     const kept: PredictionRecord[] = []; // RUN_DIR's own records outside the plan stay where they are
     let duplicates = 0;
     let outsidePlan = 0;
-    const sources = [...((await exists(join(dir, 'predictions.jsonl'))) ? [''] : []), ...parts];
+    const sources = [...((await pathExists(join(dir, 'predictions.jsonl'))) ? [''] : []), ...parts];
     for (const part of sources) {
       const file = join(dir, part, 'predictions.jsonl');
       const seen = new Set<string>();

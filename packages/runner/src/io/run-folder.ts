@@ -4,7 +4,7 @@
 // or rewrites what another run wrote.
 import { mkdir, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { asFsCpiError, CpiError, sha256, validate, type RunConfig } from '@cpi-bench/schemas';
+import { asFsCpiError, CpiError, sha256, validate, type RunConfig, pathExists } from '@cpi-bench/schemas';
 import { shortHash } from '../keys.ts';
 import { processAlive } from './lock.ts';
 
@@ -34,12 +34,6 @@ export function defaultOutFor(checkpoints: string | readonly string[], root: str
   const series = seriesIdentity(checkpoints);
   return join(root, 'runs', `${basename(series.paths[0] ?? 'series')}-${shortHash(series.paths)}`);
 }
-
-const exists = (p: string): Promise<boolean> =>
-  stat(p).then(
-    () => true,
-    () => false,
-  );
 
 /** The folder's run-config.json: undefined when there is none, CPI_RUN_CONFIG_INVALID when it is unreadable. */
 export async function readRunConfig(runDir: string): Promise<RunConfig | undefined> {
@@ -126,7 +120,7 @@ export async function chooseRunFolder(runDir: string, current: RunIdentity, move
 
 async function folderConflict(dir: string, current: RunIdentity): Promise<CpiError | undefined> {
   const previous = await readRunConfig(dir);
-  if (!previous && (await exists(join(dir, 'predictions.jsonl')))) {
+  if (!previous && (await pathExists(join(dir, 'predictions.jsonl')))) {
     return new CpiError('CPI_RUN_FOLDER_BOUND', 'this folder holds predictions.jsonl but no run-config.json, so they belong to an unknown run', {
       file: join(dir, 'predictions.jsonl'),
       hint: 'pass another --out; the stored predictions are kept',
@@ -138,10 +132,10 @@ async function folderConflict(dir: string, current: RunIdentity): Promise<CpiErr
 /** Creates the run folder; true when this call created it (so a run that fails early can remove it again). */
 export async function makeRunDir(runDir: string): Promise<boolean> {
   try {
-    const existed = await exists(runDir);
+    const existed = await pathExists(runDir);
     await mkdir(runDir, { recursive: true }).catch(async (error: NodeJS.ErrnoException) => {
       // A recursive mkdir reports ENOENT where the last step failed for another reason (EROFS): ask again.
-      if (error.code !== 'ENOENT' || !(await exists(dirname(runDir)))) throw error;
+      if (error.code !== 'ENOENT' || !(await pathExists(dirname(runDir)))) throw error;
       await mkdir(runDir);
     });
     return !existed;

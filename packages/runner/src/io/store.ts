@@ -3,7 +3,7 @@
 // is recomputed. A failure is never cached: it is tried again on resume, up to MAX_ATTEMPTS times.
 import { open as openFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { appendJsonl, asFsCpiError, readJsonl, toJsonl, writeFileAtomic, type PredictionRecord } from '@cpi-bench/schemas';
+import { appendJsonl, asFsCpiError, readJsonl, toJsonl, writeFileAtomic, type PredictionRecord, pathExists } from '@cpi-bench/schemas';
 
 /** Attempts at a failing key before it is reported as a persistent failure and no longer retried. */
 export const MAX_ATTEMPTS = 3;
@@ -95,11 +95,7 @@ export async function openPredictionStore(
     else failures.delete(r.key);
   };
   try {
-    const present = await stat(file).then(
-      () => true,
-      () => false,
-    );
-    if (!present) {
+    if (!(await pathExists(file))) {
       await writeFileAtomic(file, '');
     } else {
       const { latest, dropped: d } = await readLatest(file, options.supersedes);

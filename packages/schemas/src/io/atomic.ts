@@ -66,3 +66,11 @@ export async function writeDirAtomic(dir: string, build: (tmpDir: string) => Pro
   }
   if (old) await rm(old, { recursive: true, force: true });
 }
+
+/** Whether anything (file or folder) exists at `path`; false when it cannot be reached. */
+export async function pathExists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
