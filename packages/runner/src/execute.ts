@@ -1,6 +1,6 @@
 // Executes planned jobs on a loaded model: requests in, validated PredictionRecords out, nothing about
 // files. One bad item fails alone: when a batch fails as a whole, its items are retried one by one.
-import { isCpiError, validate, type PredictionRecord } from '@cpi-bench/schemas';
+import { isCpiError, validate, type CheckpointManifest, type PredictionRecord } from '@cpi-bench/schemas';
 import type { LanguageModel, ScoreRequest } from './backend/types.ts';
 import type { GenerationSettings, Job } from './plan.ts';
 import { failedRecord, generateRecord, scoreRecord, type RecordBase } from './records.ts';
@@ -15,6 +15,17 @@ export interface ExecutionContext {
   generation: GenerationSettings;
   /** 1-based attempt number of each job (a failure stored earlier is retried as attempt 2, 3, …). */
   attemptOf: (key: string) => number;
+}
+
+/** The context of one checkpoint's jobs; a stored failure's key is retried as its next attempt. */
+export function executionContext(
+  manifest: Pick<CheckpointManifest, 'step' | 'modelHash' | 'tokenizerHash'>,
+  template: string,
+  batchSize: number,
+  generation: GenerationSettings,
+  store: { failedAttempts(key: string): number },
+): ExecutionContext {
+  return { step: manifest.step, modelHash: manifest.modelHash, tokenizerHash: manifest.tokenizerHash, template, batchSize, generation, attemptOf: (key) => store.failedAttempts(key) + 1 };
 }
 
 /** A thrown error as a record's error: its own code when coded, else `fallback`. */

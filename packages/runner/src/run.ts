@@ -3,20 +3,17 @@
 // folder, its lock and the append-only prediction store). Inputs are all checked before the folder is
 // touched; a killed run resumes where it stopped; a bad checkpoint is marked failed and the sweep goes on.
 import { join, resolve } from 'node:path';
-import { readDataset, renderPrompt } from '@cpi-bench/generator';
-import { asFsCpiError, CpiError, toJsonl, validate, writeFileAtomic, type CheckpointManifest, type PromptTemplate } from '@cpi-bench/schemas';
+import { asFsCpiError, CpiError, toJsonl, validate, writeFileAtomic, type CheckpointManifest } from '@cpi-bench/schemas';
 import { loadOnnxModel } from './backend/onnx.ts';
 import { resolveBatchSize } from './backend/batch-size.ts';
 import type { CheckpointFiles } from './backend/types.ts';
 import type { LanguageModel, LoadModelOptions } from './backend/types.ts';
 import { modesOf, type RunOptions } from './config.ts';
-import { itemError, predictChunk } from './execute.ts';
-import { planPrompts, planRun, renderOptions, resolveTemplate, type CheckpointPlan, type Job } from './plan.ts';
+import { executionContext, itemError, predictChunk } from './execute.ts';
+import { readSweepInputs } from './sweep-inputs.ts';
+import { planPrompts, type CheckpointPlan, type Job } from './plan.ts';
 import { PROMPTS_FILE, savePrompts } from './io/prompts.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
-import { sliceItems } from './records.ts';
-import { loadCheckpointSeries } from './io/checkpoints.ts';
-import { describeSeries } from './checkpoints.ts';
 import { acquireRunLock } from './io/lock.ts';
 import { collectProvenance } from './io/provenance.ts';
 import { buildRunConfig, writeRunConfig } from './io/run-config.ts';
@@ -78,17 +75,11 @@ export async function runBenchmark(options: RunOptions, deps: RunDependencies = 
   const started = Date.now();
 
   // 1. Inputs, every one checked before the run folder is created or touched.
-  const template: PromptTemplate = resolveTemplate(options.template);
-  const checkpoints = await loadCheckpointSeries(options.checkpoints, { dtype: options.dtype, onNotice: (m) => progress.notice(m) });
+  const { template, checkpoints, dataset, items, generation, plan: fullPlan } = await readSweepInputs(options, (m) => progress.notice(m));
   // `--batch-size auto`: one size for the whole run from the first checkpoint's shape, recorded in run-config.json.
   const sized = { ...options, batchSize: resolveBatchSize(options.batchSize, checkpoints[0]!.files, options.device) };
-  progress.notice(describeSeries(checkpoints.map((c) => ({ step: c.manifest.step, path: c.manifest.path, ...c.layout }))));
-  const dataset = await readDataset(options.dataset, options.splits ? { splits: [...options.splits] } : {});
-  const items = sliceItems(dataset.items, options.limit);
-  for (const cp of checkpoints) renderPrompt(template, items[0]!, renderOptions(cp)); // a chat template without one fails here
   const modes = modesOf(options.mode);
   const splits = options.splits ? [...options.splits] : [...new Set(items.map((i) => i.split))].sort();
-  const generation = { maxNewTokens: options.maxNewTokens, stop: [...options.stop] };
   const identity: RunIdentity = {
     series: seriesIdentity(options.checkpoints),
     dataset: { path: resolve(options.dataset), sha256: dataset.sha256 },
@@ -97,7 +88,6 @@ export async function runBenchmark(options: RunOptions, deps: RunDependencies = 
     splits,
     ...generation,
   };
-  const fullPlan = planRun(checkpoints, items, template, modes, generation);
   const plan = deps.selectJobs ? deps.selectJobs(fullPlan) : fullPlan;
 
   // 2. The run folder: bound to this series and dataset, locked, created only now.
@@ -186,15 +176,7 @@ export async function runBenchmark(options: RunOptions, deps: RunDependencies = 
               resolvedDevice ??= model.device;
               checkDtype(options, cp.manifest.path, model);
               manifests[c] = { ...cp.manifest, dtype: cp.manifest.dtype === 'unknown' ? model.graph.dtype : cp.manifest.dtype, graph: graphOf(model) };
-              const ctx = {
-                step: cp.manifest.step,
-                modelHash: cp.manifest.modelHash,
-                tokenizerHash: cp.manifest.tokenizerHash,
-                template: template.id,
-                batchSize: sized.batchSize,
-                generation,
-                attemptOf: (key: string) => store.failedAttempts(key) + 1,
-              };
+              const ctx = executionContext(cp.manifest, template.id, sized.batchSize, generation, store);
               for (const { mode, jobs } of pendingByMode) {
                 // Large enough to sort by length well, small enough that a kill loses little.
                 const chunkSize = Math.max(64, ctx.batchSize * 16);

@@ -4,17 +4,16 @@
 // file. A cell delivered twice is computed twice and merged once (io/merge.ts).
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { readDataset } from '@cpi-bench/generator';
 import { CpiError } from '@cpi-bench/schemas';
 import { resolveBatchSize } from '../backend/batch-size.ts';
 import { loadOnnxModel } from '../backend/onnx.ts';
 import type { LanguageModel } from '../backend/types.ts';
 import { modesOf, type RunOptions } from '../config.ts';
-import { predictChunk } from '../execute.ts';
+import { executionContext, predictChunk } from '../execute.ts';
+import { readSweepInputs } from '../sweep-inputs.ts';
 import { stableStringify } from '../keys.ts';
-import { planRun, resolveTemplate, type CheckpointPlan } from '../plan.ts';
-import { sliceItems } from '../records.ts';
-import { loadCheckpointSeries, type ResolvedCheckpoint } from '../io/checkpoints.ts';
+import type { CheckpointPlan } from '../plan.ts';
+import type { ResolvedCheckpoint } from '../io/checkpoints.ts';
 import { acquireRunLock } from '../io/lock.ts';
 import { makeRunDir } from '../io/run-folder.ts';
 import { openPredictionStore, type PredictionStore } from '../io/store.ts';
@@ -31,16 +30,12 @@ let sweep: Sweep | undefined;
 let loaded: { checkpoint: ResolvedCheckpoint; model: LanguageModel } | undefined;
 const stores = new Map<string, PredictionStore>();
 
-/** The sweep's plan, as runBenchmark makes it (same template, items, modes and generation settings). */
+/** The sweep's plan, read as runBenchmark reads it (readSweepInputs). */
 async function sweepOf(options: RunOptions): Promise<Sweep> {
   const id = stableStringify(options);
   if (sweep?.id === id) return sweep;
-  const template = resolveTemplate(options.template);
-  const checkpoints = await loadCheckpointSeries(options.checkpoints, { dtype: options.dtype });
-  const dataset = await readDataset(options.dataset, options.splits ? { splits: [...options.splits] } : {});
-  const items = sliceItems(dataset.items, options.limit);
-  const generation = { maxNewTokens: options.maxNewTokens, stop: [...options.stop] };
-  sweep = { id, options, templateId: template.id, plan: planRun(checkpoints, items, template, modesOf(options.mode), generation) };
+  const { template, plan } = await readSweepInputs(options);
+  sweep = { id, options, templateId: template.id, plan };
   return sweep;
 }
 
@@ -92,15 +87,7 @@ export async function runCell(data: CellJobData): Promise<CellResult> {
   const reusedModel = loaded?.checkpoint.manifest.modelHash === data.modelHash;
   const model = await modelOf(target.checkpoint, options);
   const m = target.checkpoint.manifest;
-  const ctx = {
-    step: m.step,
-    modelHash: m.modelHash,
-    tokenizerHash: m.tokenizerHash,
-    template: templateId,
-    batchSize: resolveBatchSize(options.batchSize, target.checkpoint.files, options.device),
-    generation: { maxNewTokens: options.maxNewTokens, stop: [...options.stop] },
-    attemptOf: (key: string) => store.failedAttempts(key) + 1,
-  };
+  const ctx = executionContext(m, templateId, resolveBatchSize(options.batchSize, target.checkpoint.files, options.device), { maxNewTokens: options.maxNewTokens, stop: [...options.stop] }, store);
   let failed = 0;
   for (const { mode, jobs } of byMode) {
     if (jobs.length === 0) continue;
