@@ -83,6 +83,22 @@ describe('the per-item view', () => {
     expect(html).not.toMatch(/<\/script>[\s\S]*<\/script>[\s\S]*<\/script>/); // the data cannot close its script early
   });
 
+  it("labels items with the report's log-probability margin, as the report counted them", () => {
+    const items = makeItems(2);
+    const conflict = items.find((i) => i.split === 'conflict')!;
+    // The context answer leads by 1 nat: CTX under the default margin (0.1), AMBIG under a margin of 2.
+    const records = [...simulateRecords(items, { steps: [0], contextCurve: () => 1 }), scoreRecord(conflict, 0, -1, -2)];
+    const run = { label: 'x', items, records };
+    const label = (margin?: number): string => {
+      const data = itemsViewData(buildInversionReport([run], margin === undefined ? {} : { logprobMargin: margin }), [run]);
+      const view = data.runs[0]!;
+      const row = view.items.findIndex((it) => it[0] === conflict.id);
+      return data.labels[Number(view.cells[0]!.labels[row]![view.scorers.indexOf('logprob')]) - 1] ?? 'none';
+    };
+    expect(label()).toBe('CTX');
+    expect(label(2)).toBe('AMBIG');
+  });
+
   it('embeds the data so that "</script>" in an output stays text', () => {
     const items = makeItems(2);
     const records = simulateRecords(items, { steps: [0, 1], contextCurve: () => 0.5 });

@@ -48,9 +48,12 @@ export function itemsViewData(report: InversionReport, runs: readonly RunInput[]
     }
     return i;
   };
+  // Items are scored with the report's margin, so each label is the one the report's counts were made from.
+  const setting = report.settings?.['logprobMargin'];
+  const margin = typeof setting === 'number' ? setting : undefined;
   const out: ViewRun[] = runs.map((input, r) => {
     const reported = report.runs[r]!;
-    const scored = scoreRun(input.items, input.records);
+    const scored = scoreRun(input.items, input.records, margin === undefined ? {} : { logprobMargin: margin });
     const scorers = [...scored.byScorer.keys()];
     // The headline conflicts, as the report's rates and paired counts take them (labelled variants apart).
     const conflict = scored.items.map((p, i) => ({ p, i })).filter(({ p }) => reportingSplit(p.item) === 'conflict');
