@@ -32,6 +32,28 @@ export function numberFlag(name: string, value: string | number | undefined): nu
   return n;
 }
 
+/** The flags that define what a sweep computes, shared by `run benchmark` and `run enqueue`. */
+export type SweepFlags = Pick<BenchmarkFlags, 'splits' | 'mode' | 'template' | 'limit' | 'device' | 'dtype' | 'batchSize' | 'threads' | 'maxNewTokens' | 'stop'>;
+
+/** Those flags as run options (numbers parsed, splits split, `\n` in --stop a line break); undefined = default. */
+export function sweepFlagOptions(flags: SweepFlags) {
+  return {
+    splits: flags.splits
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    mode: flags.mode,
+    template: flags.template,
+    limit: numberFlag('limit', flags.limit),
+    device: flags.device,
+    dtype: flags.dtype,
+    batchSize: flags.batchSize === 'auto' ? ('auto' as const) : numberFlag('batch-size', flags.batchSize),
+    threads: numberFlag('threads', flags.threads),
+    maxNewTokens: numberFlag('max-new-tokens', flags.maxNewTokens),
+    stop: flags.stop?.map((s) => s.replace(/\\n/g, '\n')),
+  };
+}
+
 const str = (v: number | undefined): string | undefined => (v === undefined ? undefined : String(v));
 
 /**

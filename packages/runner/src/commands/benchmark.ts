@@ -10,7 +10,7 @@ import { silentProgress } from '../progress.ts';
 import { formatTrajectoryTable, reportRunDirs } from '@cpi-bench/metrics';
 import { verdicts } from './verdicts.ts';
 import { benchmarkShard } from './shard.ts';
-import { numberFlag, reportOptionsOf, resolvedRunSpec, withRunSpec, type ReportFlags } from './benchmark-spec.ts';
+import { reportOptionsOf, resolvedRunSpec, sweepFlagOptions, withRunSpec, type ReportFlags } from './benchmark-spec.ts';
 import { writeRunSpec } from '../io/run-spec.ts';
 import { writeRunSamples } from '../io/samples.ts';
 
@@ -42,7 +42,6 @@ export async function benchmark(
 ): Promise<void> {
   const flags = await withRunSpec(cliFlags);
   const reportOptions = reportOptionsOf(flags);
-  const int = (name: string) => (v: string | undefined): number | undefined => numberFlag(name, v);
   const say = (line: string): void => void io.stderr.write(line + '\n');
   const needDefaults = !flags.checkpoints;
   const defaults = needDefaults ? await resolveDefaultRun() : undefined;
@@ -52,23 +51,14 @@ export async function benchmark(
   const dataset =
     flags.dataset ?? (flags.checkpoints ? ((await seriesDataset(flags.checkpoints)) ?? resolve('datasets/default')) : defaults!.dataset);
   if (!flags.dataset && !flags.json) say(`dataset: ${dataset}`);
+  const fromFlags = sweepFlagOptions(flags);
   const options = resolveRunOptions({
     checkpoints,
     dataset,
     out: flags.out ?? (flags.checkpoints ? defaultOutFor(checkpoints) : defaults!.out),
-    splits: flags.splits
-      ?.split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-    mode: flags.mode,
-    template: flags.template ?? flags.customTemplate ?? (flags.checkpoints ? undefined : defaults?.template),
-    limit: int('limit')(flags.limit) ?? (flags.checkpoints || flags.dataset ? undefined : defaults?.limit),
-    device: flags.device,
-    dtype: flags.dtype,
-    batchSize: flags.batchSize === 'auto' ? 'auto' : int('batch-size')(flags.batchSize),
-    threads: int('threads')(flags.threads),
-    maxNewTokens: int('max-new-tokens')(flags.maxNewTokens),
-    stop: flags.stop?.map((s) => s.replace(/\\n/g, '\n')),
+    ...fromFlags,
+    template: fromFlags.template ?? flags.customTemplate ?? (flags.checkpoints ? undefined : defaults?.template),
+    limit: fromFlags.limit ?? (flags.checkpoints || flags.dataset ? undefined : defaults?.limit),
     resume: flags.resume,
     label: flags.label ?? (flags.checkpoints ? undefined : defaults?.label),
     moveAsideFromBoundFolder: flags.out === undefined,

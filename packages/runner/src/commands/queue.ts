@@ -1,16 +1,13 @@
 // `npx run enqueue` and `npx run worker`: the work queue on BullMQ (queue/).
 import { resolveRunOptions } from '../config.ts';
 import type { BenchmarkFlags } from './benchmark.ts';
-import { numberFlag } from './benchmark-spec.ts';
+import { numberFlag, sweepFlagOptions, type SweepFlags } from './benchmark-spec.ts';
 import { enqueueSweep } from '../queue/enqueue.ts';
 import { startWorker } from '../queue/worker.ts';
 import { CpiError } from '@cpi-bench/schemas';
 
 /** `run enqueue` takes the run options `benchmark` takes (one sweep definition), plus the queue's own. */
-export type EnqueueFlags = Pick<
-  BenchmarkFlags,
-  'splits' | 'mode' | 'template' | 'limit' | 'device' | 'dtype' | 'batchSize' | 'threads' | 'maxNewTokens' | 'stop' | 'json'
-> & { queue: string; name?: string; checkpoints: string; dataset: string; out: string; cellItems?: string };
+export type EnqueueFlags = SweepFlags & Pick<BenchmarkFlags, 'json'> & { queue: string; name?: string; checkpoints: string; dataset: string; out: string; cellItems?: string };
 
 function positive(name: string, value: string | undefined): number | undefined {
   const n = numberFlag(name, value);
@@ -19,21 +16,7 @@ function positive(name: string, value: string | undefined): number | undefined {
 }
 
 export async function enqueue(flags: EnqueueFlags, io: { stdout: NodeJS.WriteStream }): Promise<void> {
-  const options = resolveRunOptions({
-    checkpoints: flags.checkpoints,
-    dataset: flags.dataset,
-    out: flags.out,
-    splits: flags.splits?.split(',').map((s) => s.trim()).filter(Boolean),
-    mode: flags.mode,
-    template: flags.template,
-    limit: numberFlag('limit', flags.limit),
-    device: flags.device,
-    dtype: flags.dtype,
-    batchSize: flags.batchSize === 'auto' ? 'auto' : numberFlag('batch-size', flags.batchSize),
-    threads: numberFlag('threads', flags.threads),
-    maxNewTokens: numberFlag('max-new-tokens', flags.maxNewTokens),
-    stop: flags.stop?.map((s) => s.replace(/\\n/g, '\n')),
-  });
+  const options = resolveRunOptions({ checkpoints: flags.checkpoints, dataset: flags.dataset, out: flags.out, ...sweepFlagOptions(flags) });
   const cellItems = positive('cell-items', flags.cellItems);
   const summary = await enqueueSweep(options, flags.queue, { ...(flags.name ? { name: flags.name } : {}), ...(cellItems ? { cellItems } : {}) });
   if (flags.json) {
