@@ -26,14 +26,15 @@ export interface ContextPlan {
   distractor: { at: number; text: string } | undefined;
 }
 
-export function renderContext(plan: ContextPlan, subject: string, object: string, trueObject: string, aligned: boolean): string {
+/** The context text; the `believed` frame (conflict_mp) first states the true object as a common belief. */
+export function renderContext(plan: ContextPlan, subject: string, object: string, trueObject: string): string {
   const fill = (s: string) => s.replaceAll('{subject}', subject);
   const [f1, f2] = plan.fillerSentences.map(fill) as [string, string];
   let statement: string;
   let parts: string[];
   if (plan.frame === 'believed') {
     const believed = `Many people believe that ${fillClause(plan.clause, subject, trueObject)}.`;
-    statement = aligned ? `${believed} Indeed, ${fillClause(plan.clause, subject, object)}.` : `${believed} In fact, ${fillClause(plan.clause, subject, object)}.`;
+    statement = `${believed} In fact, ${fillClause(plan.clause, subject, object)}.`;
     parts = [f1, statement, f2];
   } else {
     statement = sentence(fillClause(plan.clause, subject, object));

@@ -201,10 +201,10 @@ function makeGroup(
 
   // Build, then check the contexts with the audit's own matcher; a distractor that breaks a check is dropped.
   const build = (p: ContextPlan) => ({
-    conflict: renderContext(p, fact.subject, substitute, fact.object, false),
-    mentions: withMentionsVariant ? renderContext({ ...p, frame: 'believed' }, fact.subject, substitute, fact.object, false) : undefined,
-    aligned: renderContext(p, fact.subject, fact.object, fact.object, true),
-    unknown: fabricatedSubject ? renderContext(p, fabricatedSubject, substitute, substitute, true) : undefined,
+    conflict: renderContext(p, fact.subject, substitute, fact.object),
+    mentions: withMentionsVariant ? renderContext({ ...p, frame: 'believed' }, fact.subject, substitute, fact.object) : undefined,
+    aligned: renderContext(p, fact.subject, fact.object, fact.object),
+    unknown: fabricatedSubject ? renderContext(p, fabricatedSubject, substitute, substitute) : undefined,
   });
   const substituteForms = [substitute, ...index.namesOf(substitute)];
   const trueForms = [fact.object, ...truth.accepted];
