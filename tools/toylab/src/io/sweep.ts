@@ -17,18 +17,34 @@ type StoredRun = SweepRun & { options?: LabOptions };
 const gridOrder = (a: SweepRun, b: SweepRun): number => SWEEP_SETTINGS.findIndex((s) => s.id === a.setting) - SWEEP_SETTINGS.findIndex((s) => s.id === b.setting) || a.seed - b.seed;
 
 
-/** The runs of an earlier sweep.json in `dir` (none if there is no file). */
-async function storedRuns(dir: string): Promise<StoredRun[]> {
+/** The runs of an earlier sweep.json in `dir` (none if there is no file, unless it is `required`). */
+async function storedRuns(dir: string, required = false): Promise<StoredRun[]> {
   const file = join(dir, 'sweep.json');
   let text: string;
-  try { text = await readFile(file, 'utf8'); } catch { return []; }
+  try { text = await readFile(file, 'utf8'); } catch (error) {
+    if (!required) return [];
+    throw new CpiError('CPI_TOYLAB_BAD_SWEEP', `cannot read it: ${(error as Error).message}`, { file, hint: 'name folders that `npx toylab sweep` wrote' });
+  }
   try {
     const doc = JSON.parse(text) as { kind?: string; runs?: StoredRun[] };
     if (doc.kind !== 'toylab-sweep' || !Array.isArray(doc.runs)) throw new Error('not a toylab sweep report');
     return doc.runs;
   } catch (error) {
-    throw new CpiError('CPI_TOYLAB_BAD_SWEEP', `cannot resume from it: ${(error as Error).message}`, { file, hint: 'choose another --out folder, or move the file away' });
+    throw new CpiError('CPI_TOYLAB_BAD_SWEEP', `cannot use it: ${(error as Error).message}`, { file, hint: 'choose another --out folder, or move the file away' });
   }
+}
+
+/** A stored run with its verdicts recomputed from the curve (so reports follow the current thresholds); its options kept. */
+const restored = (r: StoredRun): StoredRun => ({ ...sweepRun(r.setting, r.seed, r.pretrainSteps, r.curve, r.seconds), ...(r.options ? { options: r.options } : {}) });
+
+/** Writes sweep.json (with `header`), sweep.csv, sweep.svg and sweep.md; returns the markdown. */
+async function writeSweepReport(outDir: string, header: Record<string, unknown>, runs: readonly SweepRun[], settings: readonly SweepSetting[]): Promise<string> {
+  const markdown = sweepMarkdown(runs, settings);
+  await writeJsonAtomic(join(outDir, 'sweep.json'), { schemaVersion: SCHEMA_VERSION, kind: 'toylab-sweep', ...header, settings, runs });
+  await writeFileAtomic(join(outDir, 'sweep.csv'), sweepCsv(runs));
+  await writeFileAtomic(join(outDir, 'sweep.svg'), await sweepSvg(runs, settings));
+  await writeFileAtomic(join(outDir, 'sweep.md'), markdown);
+  return markdown;
 }
 
 export async function runSweep(args: SweepArgs, onProgress?: ProgressSink, log: (line: string) => void = () => {}): Promise<{ runs: SweepRun[]; summary: string }> {
@@ -40,7 +56,7 @@ export async function runSweep(args: SweepArgs, onProgress?: ProgressSink, log: 
   const optionsOf = (setting: SweepSetting, seed: number): LabOptions => resolveLabOptions({ ...args.base, ...setting.options, seed });
   // Earlier runs are kept (a report never loses what another run wrote); those of this grid with the
   // same options count as done. Verdicts are recomputed, so they follow the current verdict.
-  const runs: StoredRun[] = (await storedRuns(args.outDir)).map((r) => ({ ...sweepRun(r.setting, r.seed, r.pretrainSteps, r.curve, r.seconds), ...(r.options ? { options: r.options } : {}) }));
+  const runs: StoredRun[] = (await storedRuns(args.outDir)).map(restored);
   const stored = (setting: SweepSetting, seed: number): StoredRun | undefined => runs.find((r) => r.setting === setting.id && r.seed === seed);
   const done = (setting: SweepSetting, seed: number): boolean => stored(setting, seed) !== undefined;
   for (const seed of args.seeds) {
@@ -54,12 +70,9 @@ export async function runSweep(args: SweepArgs, onProgress?: ProgressSink, log: 
     }
   }
   const reported = (): SweepSetting[] => SWEEP_SETTINGS.filter((s) => runs.some((r) => r.setting === s.id));
-  const write = async (): Promise<void> => {
+  const write = async (): Promise<string> => {
     runs.sort(gridOrder);
-    await writeJsonAtomic(join(args.outDir, 'sweep.json'), { schemaVersion: SCHEMA_VERSION, kind: 'toylab-sweep', base: resolveLabOptions(args.base), settings: reported(), runs });
-    await writeFileAtomic(join(args.outDir, 'sweep.csv'), sweepCsv(runs));
-    await writeFileAtomic(join(args.outDir, 'sweep.svg'), await sweepSvg(runs, reported()));
-    await writeFileAtomic(join(args.outDir, 'sweep.md'), sweepMarkdown(runs, reported()));
+    return writeSweepReport(args.outDir, { base: resolveLabOptions(args.base) }, runs, reported());
   };
   for (const seed of args.seeds) {
     const todo = chosen.filter((s) => !done(s, seed));
@@ -78,8 +91,7 @@ export async function runSweep(args: SweepArgs, onProgress?: ProgressSink, log: 
       log(`${setting.id} seed ${seed}: ${run.verdict.name} (${run.seconds.toFixed(0)} s)`);
     }
   }
-  await write();
-  return { runs, summary: sweepMarkdown(runs, reported()) };
+  return { runs, summary: await write() };
 }
 
 /**
@@ -92,14 +104,12 @@ export async function mergeSweeps(sweepDirs: readonly string[], outDir: string, 
   const runs: StoredRun[] = [];
   const seen = new Set<string>();
   for (const dir of sweepDirs) {
-    const doc = JSON.parse(await readFile(join(dir, 'sweep.json'), 'utf8')) as { runs: StoredRun[] };
-    for (const r of doc.runs) {
+    for (const r of await storedRuns(dir, true)) {
       const key = `${r.setting}/${r.seed}`;
       if (seen.has(key)) throw new CpiError('CPI_TOYLAB_DUPLICATE_RUN', `setting ${r.setting} seed ${r.seed} appears twice`, { file: join(dir, 'sweep.json') });
       seen.add(key);
-      // Verdicts are recomputed from the curves, so a merge always applies the current thresholds; the
-      // options are kept, so `toylab sweep` can resume from the merged folder.
-      runs.push({ ...sweepRun(r.setting, r.seed, r.pretrainSteps, r.curve, r.seconds), ...(r.options ? { options: r.options } : {}) });
+      // The options are kept, so `toylab sweep` can resume from the merged folder.
+      runs.push(restored(r));
     }
   }
   for (const s of series) {
@@ -116,9 +126,5 @@ export async function mergeSweeps(sweepDirs: readonly string[], outDir: string, 
   // Sources are recorded relative to the report, so the committed file names no machine's paths.
   const mergedFrom = sweepDirs.map((d) => relative(outDir, d));
   const seriesFrom = series.map((s) => ({ ...s, dir: relative(outDir, s.dir) }));
-  await writeJsonAtomic(join(outDir, 'sweep.json'), { schemaVersion: SCHEMA_VERSION, kind: 'toylab-sweep', mergedFrom, series: seriesFrom, settings, runs });
-  await writeFileAtomic(join(outDir, 'sweep.csv'), sweepCsv(runs));
-  await writeFileAtomic(join(outDir, 'sweep.svg'), await sweepSvg(runs, settings));
-  await writeFileAtomic(join(outDir, 'sweep.md'), sweepMarkdown(runs, settings));
-  return { runs, summary: sweepMarkdown(runs, settings) };
+  return { runs, summary: await writeSweepReport(outDir, { mergedFrom, series: seriesFrom }, runs, settings) };
 }
